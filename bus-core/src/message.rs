@@ -1,0 +1,262 @@
+//! The bus envelope: a canonical UUID in field `id` and JSON text in field `payload`.
+//!
+//! This module alone decides what is well-formed, so every backend reports the same entries as malformed with
+//! the same reason. The rules:
+//! - field `id` appears exactly once and holds a canonical UUID: 36 characters, lowercase hex, hyphens at
+//!   positions 8, 13, 18 and 23 (what `str(uuid.uuid4())` in Python and [`Uuid`]'s `Display` print);
+//! - field `payload` appears exactly once and holds UTF-8 JSON text (any JSON value);
+//! - other fields are allowed and ignored, so producers may add their own metadata.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::entry::Fields;
+use crate::error::Result;
+
+/// Name of the field holding the message UUID.
+pub const ID_FIELD: &str = "id";
+/// Name of the field holding the JSON payload.
+pub const PAYLOAD_FIELD: &str = "payload";
+
+/// A bus message: its canonical UUID (the idempotency key) and its JSON payload.
+///
+/// ```
+/// use bus_core::Message;
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Chat { content: String }
+///
+/// let message = Message::new(&Chat { content: "hello".into() }).unwrap();
+/// let fields = message.to_fields();
+/// let decoded = bus_core::Message::from_fields(&fields).unwrap();
+/// assert_eq!(decoded, message);
+/// assert_eq!(decoded.decode::<Chat>().unwrap().content, "hello");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Message {
+    id: Uuid,
+    payload: String,
+}
+
+impl Message {
+    /// A message with a fresh random (v4) UUID.
+    pub fn new<T: Serialize + ?Sized>(payload: &T) -> Result<Message> {
+        Self::with_id(Uuid::new_v4(), payload)
+    }
+
+    /// A message with a caller-chosen UUID; retries of one logical publish must reuse it.
+    pub fn with_id<T: Serialize + ?Sized>(id: Uuid, payload: &T) -> Result<Message> {
+        Ok(Message {
+            id,
+            payload: serde_json::to_string(payload)?,
+        })
+    }
+
+    /// A message from JSON text, which is checked to be valid JSON.
+    pub fn from_json(id: Uuid, json: impl Into<String>) -> Result<Message> {
+        let payload = json.into();
+        serde_json::from_str::<serde::de::IgnoredAny>(&payload)?;
+        Ok(Message { id, payload })
+    }
+
+    /// The canonical UUID.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// The payload as JSON text.
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// Decodes the payload into a type.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        Ok(serde_json::from_str(&self.payload)?)
+    }
+
+    /// The stored form: `id` then `payload`.
+    pub fn to_fields(&self) -> Fields {
+        let id = Bytes::from(self.id.hyphenated().to_string());
+        let payload = Bytes::from(self.payload.clone());
+        Fields::from_pairs([
+            (Bytes::from_static(ID_FIELD.as_bytes()), id),
+            (PAYLOAD_FIELD.into(), payload),
+        ])
+    }
+
+    /// Decodes the envelope from raw fields, or says why they are not one.
+    pub fn from_fields(fields: &Fields) -> std::result::Result<Message, Malformed> {
+        let id = single_field(fields, ID_FIELD)?;
+        let id = parse_canonical_uuid(id).ok_or_else(|| Malformed::InvalidUuid { value: preview(id) })?;
+        let payload = single_field(fields, PAYLOAD_FIELD)?;
+        let payload = std::str::from_utf8(payload).map_err(|_| Malformed::PayloadNotUtf8)?;
+        serde_json::from_str::<serde::de::IgnoredAny>(payload)
+            .map_err(|err| Malformed::PayloadNotJson { error: err.to_string() })?;
+        Ok(Message {
+            id,
+            payload: payload.to_owned(),
+        })
+    }
+}
+
+/// The message UUID of raw fields if (and only if) they carry one canonical `id` field, whatever the payload.
+/// Backends use this to keep their UUID index in step with what [`Message::from_fields`] would accept as id.
+pub fn uuid_of(fields: &Fields) -> Option<Uuid> {
+    single_field(fields, ID_FIELD).ok().and_then(parse_canonical_uuid)
+}
+
+fn single_field<'a>(fields: &'a Fields, name: &'static str) -> std::result::Result<&'a [u8], Malformed> {
+    let mut found = fields.iter().filter(|(n, _)| n.as_ref() == name.as_bytes());
+    match (found.next(), found.next()) {
+        (None, _) => Err(Malformed::MissingField { field: name }),
+        (Some(_), Some(_)) => Err(Malformed::DuplicateField { field: name }),
+        (Some((_, value)), None) => Ok(value.as_ref()),
+    }
+}
+
+/// Parses the canonical hyphenated lowercase form only.
+pub fn parse_canonical_uuid(text: &[u8]) -> Option<Uuid> {
+    let canonical = text.len() == 36
+        && text.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        });
+    if !canonical {
+        return None;
+    }
+    Uuid::try_parse_ascii(text).ok()
+}
+
+fn preview(value: &[u8]) -> String {
+    const MAX: usize = 64;
+    let text = String::from_utf8_lossy(&value[..value.len().min(MAX)]).into_owned();
+    if value.len() > MAX { format!("{text}…") } else { text }
+}
+
+/// Why raw fields are not a bus message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// A required field is absent.
+    MissingField {
+        /// `id` or `payload`.
+        field: &'static str,
+    },
+    /// A required field appears more than once.
+    DuplicateField {
+        /// `id` or `payload`.
+        field: &'static str,
+    },
+    /// Field `id` is not a canonical UUID.
+    InvalidUuid {
+        /// The value found (at most 64 bytes of it).
+        value: String,
+    },
+    /// Field `payload` is not UTF-8.
+    PayloadNotUtf8,
+    /// Field `payload` is not JSON.
+    PayloadNotJson {
+        /// The JSON parser's message.
+        error: String,
+    },
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Malformed::MissingField { field } => write!(f, "missing field '{field}'"),
+            Malformed::DuplicateField { field } => write!(f, "field '{field}' appears more than once"),
+            Malformed::InvalidUuid { value } => write!(f, "field 'id' is not a canonical UUID: {value:?}"),
+            Malformed::PayloadNotUtf8 => f.write_str("field 'payload' is not UTF-8"),
+            Malformed::PayloadNotJson { error } => write!(f, "field 'payload' is not JSON: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID: &str = "0b1c6a3e-62e2-4b1f-9d5c-3a8e2f1b7c40";
+
+    fn fields(pairs: &[(&'static str, &'static str)]) -> Fields {
+        Fields::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn decodes_what_the_seed_producer_writes() {
+        let message = Message::from_fields(&fields(&[("id", UUID), ("payload", r#"{"content":"hello"}"#)])).unwrap();
+        assert_eq!(message.id().to_string(), UUID);
+        assert_eq!(message.payload(), r#"{"content":"hello"}"#);
+        // Order and extra fields do not matter.
+        let reordered = fields(&[("payload", "1"), ("trace", "x"), ("id", UUID)]);
+        assert_eq!(Message::from_fields(&reordered).unwrap().payload(), "1");
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let cases: &[(&[(&str, &str)], Malformed)] = &[
+            (&[("payload", "{}")], Malformed::MissingField { field: "id" }),
+            (&[("id", UUID)], Malformed::MissingField { field: "payload" }),
+            (
+                &[("id", UUID), ("id", UUID), ("payload", "{}")],
+                Malformed::DuplicateField { field: "id" },
+            ),
+            (
+                &[("id", UUID), ("payload", "1"), ("payload", "2")],
+                Malformed::DuplicateField { field: "payload" },
+            ),
+            (
+                &[("id", "123"), ("payload", "{}")],
+                Malformed::InvalidUuid { value: "123".into() },
+            ),
+        ];
+        for (pairs, expected) in cases {
+            assert_eq!(&Message::from_fields(&fields(pairs)).unwrap_err(), expected);
+        }
+        let not_json = Message::from_fields(&fields(&[("id", UUID), ("payload", "{")])).unwrap_err();
+        assert!(matches!(not_json, Malformed::PayloadNotJson { .. }));
+        let bytes = Fields::from_pairs([
+            (Bytes::from("id"), Bytes::from(UUID)),
+            ("payload".into(), Bytes::from(vec![0xff])),
+        ]);
+        assert_eq!(Message::from_fields(&bytes).unwrap_err(), Malformed::PayloadNotUtf8);
+    }
+
+    #[test]
+    fn only_the_canonical_uuid_form_is_accepted() {
+        assert!(parse_canonical_uuid(UUID.as_bytes()).is_some());
+        for bad in [
+            UUID.to_uppercase(),
+            UUID.replace('-', ""),
+            format!("{{{UUID}}}"),
+            format!("urn:uuid:{UUID}"),
+            UUID.replacen('-', "x", 1),
+        ] {
+            assert!(parse_canonical_uuid(bad.as_bytes()).is_none(), "{bad} must be rejected");
+        }
+        assert_eq!(uuid_of(&fields(&[("id", UUID)])).unwrap().to_string(), UUID);
+        assert_eq!(uuid_of(&fields(&[("id", UUID), ("id", UUID)])), None);
+    }
+
+    #[test]
+    fn long_invalid_ids_are_previewed() {
+        let long = "x".repeat(1000);
+        let f = Fields::from_pairs([("id", long.clone()), ("payload", "{}".to_owned())]);
+        let Malformed::InvalidUuid { value } = Message::from_fields(&f).unwrap_err() else {
+            panic!("expected InvalidUuid");
+        };
+        assert_eq!(value.chars().count(), 65);
+    }
+
+    #[test]
+    fn from_json_rejects_invalid_json() {
+        assert!(Message::from_json(Uuid::nil(), "{\"a\":1}").is_ok());
+        assert!(Message::from_json(Uuid::nil(), "{a:1}").is_err());
+    }
+}
