@@ -1,0 +1,682 @@
+//! The [`Backend`] implementation: each method is one Redis command, checked in Redis's order and applied to
+//! one topic under its lock.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bus_core::options::{MAX_REDIS_INTEGER, validate_entries_read};
+use bus_core::{
+    AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry,
+    EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
+    PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
+    ReadReply, Result, StreamInfo, Topic, TopicCommand, TopicEntries, Trim, Uuid,
+};
+
+use crate::MemoryBackend;
+use crate::blocking::{self, WaitFor};
+use crate::group::{ClaimRule, Group};
+use crate::slot::{StreamData, TopicState};
+use crate::stream::Stream;
+
+/// Redis's limit on the total size of one entry's fields (`STREAM_LISTPACK_MAX_SIZE`).
+const MAX_ENTRY_BYTES: usize = 1 << 30;
+
+fn no_group(topic: &Topic, group: &str, command: GroupCommand) -> Error {
+    Error::NoGroup {
+        topic: topic.to_string(),
+        group: group.to_owned(),
+        command,
+    }
+}
+
+fn no_topic(topic: &Topic, command: TopicCommand) -> Error {
+    Error::NoSuchTopic {
+        topic: topic.to_string(),
+        command,
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A COUNT argument as Redis parses it (a signed 64-bit integer), turned into a length.
+fn count_arg(count: u64) -> Result<usize> {
+    if count > MAX_REDIS_INTEGER {
+        return Err(Error::invalid_argument("ERR value is not an integer or out of range"));
+    }
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+/// Redis's `streamAppendItem` id rules.
+fn next_append_id(id: AppendId, last: EntryId, now: u64, topic: &Topic) -> Result<EntryId> {
+    let not_greater = || Error::IdNotGreater {
+        topic: topic.to_string(),
+        last_id: last,
+    };
+    let candidate = match id {
+        AppendId::Auto if now > last.ms => EntryId::new(now, 0),
+        AppendId::Auto => last.next().ok_or_else(not_greater)?,
+        AppendId::AutoSeq(ms) if ms == last.ms => EntryId::new(ms, last.seq.checked_add(1).ok_or_else(not_greater)?),
+        AppendId::AutoSeq(ms) => EntryId::new(ms, 0),
+        AppendId::Explicit(id) => id,
+    };
+    if candidate <= last {
+        return Err(not_greater());
+    }
+    Ok(candidate)
+}
+
+impl MemoryBackend {
+    /// XADD on a locked topic: creates the stream unless NOMKSTREAM, appends, trims, serves blocked readers.
+    fn append_locked(
+        &self,
+        topic: &Topic,
+        state: &mut TopicState,
+        fields: Fields,
+        options: &AppendOptions,
+    ) -> Result<Option<EntryId>> {
+        let now = self.now();
+        let last = match &state.data {
+            Some(data) => data.stream.last_id,
+            None if options.no_mkstream => return Ok(None),
+            None => EntryId::MIN,
+        };
+        if last == EntryId::MAX {
+            return Err(Error::IdExhausted {
+                topic: topic.to_string(),
+            });
+        }
+        let id = next_append_id(options.id, last, now, topic)?;
+        let data = state.data.get_or_insert_with(StreamData::default);
+        data.stream.push(id, fields);
+        if let Some(trim) = &options.trim {
+            data.stream.trim(trim.strategy, trim.approx, trim.effective_limit());
+        }
+        blocking::serve_waiters(topic, state, now);
+        Ok(Some(id))
+    }
+
+    fn check_fields(fields: &Fields) -> Result<()> {
+        if fields.is_empty() {
+            return Err(Error::invalid_argument(
+                "ERR wrong number of arguments for 'xadd' command",
+            ));
+        }
+        if fields.byte_len() > MAX_ENTRY_BYTES {
+            return Err(Error::invalid_argument("ERR Elements are too large to be stored"));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the stream and the named group, or fails with NOGROUP worded for `command`.
+    fn with_group<R>(
+        &self,
+        topic: &Topic,
+        group: &str,
+        command: GroupCommand,
+        f: impl FnOnce(&mut Group, &Stream) -> R,
+    ) -> Result<R> {
+        self.slots()
+            .with(topic, |state| {
+                let StreamData { stream, groups } = state.data.as_mut()?;
+                Some(f(groups.get_mut(group)?, stream))
+            })
+            .flatten()
+            .ok_or_else(|| no_group(topic, group, command))
+    }
+
+    /// Runs `f` on an existing stream for an XGROUP subcommand (missing key: Redis's XGROUP error).
+    fn with_stream_for_group_cmd<R>(&self, topic: &Topic, f: impl FnOnce(&mut StreamData) -> Result<R>) -> Result<R> {
+        self.slots()
+            .with(topic, |state| state.data.as_mut().map(f))
+            .flatten()
+            .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
+    }
+
+    /// One topic of an XREAD: entries after the cursor, or `None` when there is nothing to serve.
+    fn read_one(&self, topic: &Topic, after: EntryId, count: usize) -> Option<TopicEntries<Entry>> {
+        self.slots()
+            .with(topic, |state| {
+                let stream = &state.data.as_ref()?.stream;
+                let start = after.next()?;
+                let entries = stream.range(start, EntryId::MAX, count);
+                (!entries.is_empty()).then(|| TopicEntries {
+                    topic: topic.clone(),
+                    entries,
+                })
+            })
+            .flatten()
+    }
+
+    /// One topic of an XREADGROUP: history (always answered) or new entries (only when there are some).
+    fn read_group_one(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        cursor: GroupCursor,
+        options: &ReadGroupOptions,
+        count: usize,
+    ) -> Result<Option<TopicEntries<GroupEntry>>> {
+        let now = self.now();
+        self.with_group(topic, group, GroupCommand::ReadGroup, |group, stream| match cursor {
+            // Redis encodes `>` as the maximum id, so a history read from the maximum id is a `>` read.
+            GroupCursor::History(after) if after != EntryId::MAX => Some(TopicEntries {
+                topic: topic.clone(),
+                entries: group.history(stream, consumer, after, count, now),
+            }),
+            _ if group.has_new(stream) => Some(TopicEntries {
+                topic: topic.clone(),
+                entries: group.deliver_new(stream, consumer, count, options.no_ack, now),
+            }),
+            _ => None,
+        })
+    }
+
+    /// Blocks until one of the topics serves the waiter, the block times out, or an error (group destroyed,
+    /// topic deleted) ends it. Registration on each topic happens under that topic's lock, after checking that
+    /// nothing can be served there already, so no append is ever missed between the check and the wait.
+    async fn block_on(
+        &self,
+        registrations: Vec<(Topic, WaitFor)>,
+        count: usize,
+        block: Duration,
+    ) -> Result<Option<TopicEntries<GroupEntry>>> {
+        let (ticket, mut receiver) = blocking::Ticket::new();
+        let guard = Registrations {
+            backend: self,
+            ticket: ticket.clone(),
+            topics: registrations.iter().map(|(topic, _)| topic.clone()).collect(),
+        };
+        let now = self.now();
+        for (topic, wait_for) in registrations {
+            self.slots().with_or_create(&topic, |state| {
+                state.waiters.push_back(blocking::Waiter {
+                    ticket: ticket.clone(),
+                    wait_for,
+                    count,
+                });
+                // Whatever arrived since the non-blocking pass is served now, by the same FIFO rules.
+                blocking::serve_waiters(&topic, state, now);
+            });
+        }
+        let wake = if block.is_zero() {
+            (&mut receiver).await.ok()
+        } else {
+            match tokio::time::timeout(block, &mut receiver).await {
+                Ok(result) => result.ok(),
+                // Taking the ticket guarantees nobody serves us later; if it was already taken, the batch is in
+                // the channel (or about to be) and must be returned, not dropped.
+                Err(_) if ticket.take().is_some() => None,
+                Err(_) => receiver.await.ok(),
+            }
+        };
+        drop(guard);
+        wake.transpose()
+    }
+}
+
+/// Removes a blocked reader's registrations when it returns or its future is dropped.
+struct Registrations<'a> {
+    backend: &'a MemoryBackend,
+    ticket: std::sync::Arc<blocking::Ticket>,
+    topics: Vec<Topic>,
+}
+
+impl Drop for Registrations<'_> {
+    fn drop(&mut self) {
+        // Close the ticket first so no topic serves this reader while we walk the others.
+        drop(self.ticket.take());
+        for topic in &self.topics {
+            self.backend
+                .slots()
+                .with(topic, |state| blocking::deregister(state, &self.ticket));
+            self.backend.slots().remove_if_vacant(topic);
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for MemoryBackend {
+    async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
+        options.validate()?;
+        Self::check_fields(&fields)?;
+        if options.no_mkstream {
+            return Ok(self
+                .slots()
+                .with(topic, |state| self.append_locked(topic, state, fields, options))
+                .transpose()?
+                .flatten());
+        }
+        self.slots()
+            .with_or_create(topic, |state| self.append_locked(topic, state, fields, options))
+    }
+
+    async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
+        options.validate()?;
+        let publish = |state: &mut TopicState| -> Result<Option<Published>> {
+            if let Some(entry_id) = state.data.as_ref().and_then(|data| data.stream.lookup(&message.id())) {
+                return Ok(Some(Published {
+                    entry_id,
+                    duplicate: true,
+                }));
+            }
+            let appended = self.append_locked(topic, state, message.to_fields(), options)?;
+            Ok(appended.map(|entry_id| Published {
+                entry_id,
+                duplicate: false,
+            }))
+        };
+        if options.no_mkstream {
+            return Ok(self.slots().with(topic, publish).transpose()?.flatten());
+        }
+        self.slots().with_or_create(topic, publish)
+    }
+
+    async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
+        Ok(self
+            .slots()
+            .with(topic, |state| {
+                state.data.as_ref().and_then(|data| data.stream.lookup(&uuid))
+            })
+            .flatten())
+    }
+
+    async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
+        let (start, end) = (start.resolve_start()?, end.resolve_end()?);
+        let count = count.map(count_arg).transpose()?;
+        if count == Some(0) || start > end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .slots()
+            .with(topic, |state| {
+                state
+                    .data
+                    .as_ref()
+                    .map(|data| data.stream.range(start, end, count.unwrap_or(0)))
+            })
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    async fn rev_range(
+        &self,
+        topic: &Topic,
+        end: RangeBound,
+        start: RangeBound,
+        count: Option<u64>,
+    ) -> Result<Vec<Entry>> {
+        let (start, end) = (start.resolve_start()?, end.resolve_end()?);
+        let count = count.map(count_arg).transpose()?;
+        if count == Some(0) || start > end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .slots()
+            .with(topic, |state| {
+                state
+                    .data
+                    .as_ref()
+                    .map(|data| data.stream.rev_range(start, end, count.unwrap_or(0)))
+            })
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
+        let count = count_arg(options.count.unwrap_or(0))?;
+        // `$` is resolved once, at call time, as Redis does.
+        let resolved: Vec<(Topic, EntryId)> = cursors
+            .iter()
+            .map(|(topic, cursor)| {
+                let after = match cursor {
+                    ReadCursor::After(id) => *id,
+                    ReadCursor::New => self.last_id(topic).unwrap_or(EntryId::MIN),
+                };
+                (topic.clone(), after)
+            })
+            .collect();
+        let served: Vec<TopicEntries<Entry>> = resolved
+            .iter()
+            .filter_map(|(topic, after)| self.read_one(topic, *after, count))
+            .collect();
+        let Some(block) = options.block.filter(|_| served.is_empty()) else {
+            return Ok(Some(served));
+        };
+        let blocked_count = if count == 0 {
+            blocking::BLOCKED_DEFAULT_COUNT
+        } else {
+            count
+        };
+        let registrations = resolved
+            .into_iter()
+            .map(|(topic, after)| (topic, WaitFor::Entries { after }))
+            .collect();
+        let woken = self.block_on(registrations, blocked_count, block).await?;
+        Ok(woken.map(|topic_entries| {
+            let entries = topic_entries
+                .entries
+                .into_iter()
+                .filter_map(|e| e.entry().cloned())
+                .collect();
+            vec![TopicEntries {
+                topic: topic_entries.topic,
+                entries,
+            }]
+        }))
+    }
+
+    async fn group_create(
+        &self,
+        topic: &Topic,
+        group: &str,
+        start: GroupStart,
+        options: &GroupCreateOptions,
+    ) -> Result<()> {
+        validate_entries_read(options.entries_read)?;
+        let create = |state: &mut TopicState| -> Result<()> {
+            if state.data.is_none() && !options.mkstream {
+                return Err(no_topic(topic, TopicCommand::Group));
+            }
+            let data = state.data.get_or_insert_with(StreamData::default);
+            if data.groups.contains_key(group) {
+                return Err(Error::GroupExists {
+                    topic: topic.to_string(),
+                    group: group.to_owned(),
+                });
+            }
+            let last_id = match start {
+                GroupStart::Id(id) => id,
+                GroupStart::Last => data.stream.last_id,
+            };
+            data.groups
+                .insert(group.to_owned(), Group::new(last_id, options.entries_read));
+            Ok(())
+        };
+        if options.mkstream {
+            return self.slots().with_or_create(topic, create);
+        }
+        self.slots()
+            .with(topic, create)
+            .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
+    }
+
+    async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
+        let now = self.now();
+        self.slots()
+            .with(topic, |state| {
+                let data = state.data.as_mut()?;
+                let existed = data.groups.remove(group).is_some();
+                if existed {
+                    // Blocked readers of the group learn it is gone (NOGROUP), as in Redis.
+                    blocking::serve_waiters(topic, state, now);
+                }
+                Some(existed)
+            })
+            .flatten()
+            .ok_or_else(|| no_topic(topic, TopicCommand::Group))
+    }
+
+    async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
+        validate_entries_read(entries_read)?;
+        self.with_stream_for_group_cmd(topic, |data| {
+            let last_generated = data.stream.last_id;
+            let group = data
+                .groups
+                .get_mut(group)
+                .ok_or_else(|| no_group(topic, group, GroupCommand::Admin))?;
+            group.last_id = match id {
+                GroupStart::Id(id) => id,
+                GroupStart::Last => last_generated,
+            };
+            group.entries_read = entries_read;
+            Ok(())
+        })
+    }
+
+    async fn consumer_create(&self, topic: &Topic, group: &str, consumer: &str) -> Result<bool> {
+        let now = self.now();
+        self.with_stream_for_group_cmd(topic, |data| {
+            let group = data
+                .groups
+                .get_mut(group)
+                .ok_or_else(|| no_group(topic, group, GroupCommand::Admin))?;
+            Ok(group.create_consumer(consumer, now))
+        })
+    }
+
+    async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
+        self.with_stream_for_group_cmd(topic, |data| {
+            let group = data
+                .groups
+                .get_mut(group)
+                .ok_or_else(|| no_group(topic, group, GroupCommand::Admin))?;
+            Ok(group.delete_consumer(consumer))
+        })
+    }
+
+    async fn read_group(
+        &self,
+        group: &str,
+        consumer: &str,
+        cursors: &[(Topic, GroupCursor)],
+        options: &ReadGroupOptions,
+    ) -> Result<ReadReply<GroupEntry>> {
+        let count = count_arg(options.count.unwrap_or(0))?;
+        // Redis checks every topic's group before serving any of them.
+        for (topic, _) in cursors {
+            self.with_group(topic, group, GroupCommand::ReadGroup, |_, _| ())?;
+        }
+        let mut served = Vec::new();
+        for (topic, cursor) in cursors {
+            if let Some(entries) = self.read_group_one(topic, group, consumer, *cursor, options, count)? {
+                served.push(entries);
+            }
+        }
+        let Some(block) = options.block.filter(|_| served.is_empty()) else {
+            return Ok(Some(served));
+        };
+        let blocked_count = if count == 0 {
+            blocking::BLOCKED_DEFAULT_COUNT
+        } else {
+            count
+        };
+        let wait_for = WaitFor::Group {
+            group: group.to_owned(),
+            consumer: consumer.to_owned(),
+            no_ack: options.no_ack,
+        };
+        let registrations = cursors
+            .iter()
+            .map(|(topic, _)| (topic.clone(), wait_for.clone()))
+            .collect();
+        Ok(self
+            .block_on(registrations, blocked_count, block)
+            .await?
+            .map(|entries| vec![entries]))
+    }
+
+    async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
+        // XACK answers 0 for a missing key or group rather than an error.
+        Ok(self
+            .with_group(topic, group, GroupCommand::Pending, |group, _| group.ack(ids))
+            .unwrap_or(0))
+    }
+
+    async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
+        self.with_group(topic, group, GroupCommand::Pending, |group, _| group.pending_summary())
+    }
+
+    async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
+        let start = query.start.resolve_start()?;
+        let end = query.end.resolve_end()?;
+        let count = count_arg(query.count)? as u64;
+        let min_idle = query.min_idle.map_or(0, millis);
+        let now = self.now();
+        self.with_group(topic, group, GroupCommand::Pending, |group, _| {
+            group.pending(start, end, count, query.consumer.as_deref(), min_idle, now)
+        })
+    }
+
+    async fn claim(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        ids: &[EntryId],
+        options: &ClaimOptions,
+    ) -> Result<Claimed> {
+        options.validate()?;
+        let now = self.now();
+        // Redis clamps a delivery time in the future, or before the epoch, to now.
+        let delivery_time = match (options.time, options.idle) {
+            (Some(time), _) => time,
+            (None, Some(idle)) => now.checked_sub(millis(idle)).unwrap_or(now),
+            (None, None) => now,
+        };
+        let rule = ClaimRule {
+            now,
+            min_idle: millis(min_idle),
+            delivery_time: if delivery_time > now { now } else { delivery_time },
+            retry_count: options.retry_count,
+            force: options.force,
+            just_id: options.just_id,
+        };
+        self.with_group(topic, group, GroupCommand::Pending, |group, stream| {
+            if let Some(last_id) = options.last_id
+                && last_id > group.last_id
+            {
+                group.last_id = last_id;
+            }
+            group.claim(stream, consumer, ids, &rule)
+        })
+    }
+
+    async fn auto_claim(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        start: RangeBound,
+        options: &AutoClaimOptions,
+    ) -> Result<AutoClaimed> {
+        let start = start.resolve_start()?;
+        options.validate()?;
+        let now = self.now();
+        self.with_group(topic, group, GroupCommand::Pending, |group, stream| {
+            let rule = ClaimRule {
+                now,
+                min_idle: millis(min_idle),
+                delivery_time: now,
+                retry_count: None,
+                force: false,
+                just_id: options.just_id,
+            };
+            group.auto_claim(stream, consumer, start, options.count, &rule)
+        })
+    }
+
+    async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
+        Ok(self
+            .slots()
+            .with(topic, |state| {
+                let stream = &mut state.data.as_mut()?.stream;
+                let mut deleted = 0;
+                for &id in ids {
+                    if stream.delete(id) {
+                        stream.max_deleted_id = stream.max_deleted_id.max(id);
+                        deleted += 1;
+                    }
+                }
+                Some(deleted)
+            })
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
+        trim.validate()?;
+        Ok(self
+            .slots()
+            .with(topic, |state| {
+                let stream = &mut state.data.as_mut()?.stream;
+                Some(stream.trim(trim.strategy, trim.approx, trim.effective_limit()))
+            })
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    async fn len(&self, topic: &Topic) -> Result<u64> {
+        Ok(self
+            .slots()
+            .with(topic, |state| state.data.as_ref().map(|data| data.stream.len()))
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
+        let existed = self
+            .slots()
+            .with(topic, |state| {
+                let existed = state.data.take().is_some();
+                if existed {
+                    blocking::fail_group_waiters(topic, state);
+                }
+                existed
+            })
+            .unwrap_or(false);
+        self.slots().remove_if_vacant(topic);
+        Ok(existed)
+    }
+
+    async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
+        self.slots()
+            .with(topic, |state| {
+                let data = state.data.as_ref()?;
+                let stream = &data.stream;
+                Some(StreamInfo {
+                    length: stream.len(),
+                    last_generated_id: stream.last_id,
+                    max_deleted_entry_id: stream.max_deleted_id,
+                    entries_added: stream.entries_added,
+                    groups: data.groups.len() as u64,
+                    first_entry: stream.first_entry(),
+                    last_entry: stream.last_entry(),
+                })
+            })
+            .flatten()
+            .ok_or_else(|| no_topic(topic, TopicCommand::Info))
+    }
+
+    async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
+        self.slots()
+            .with(topic, |state| {
+                let data = state.data.as_ref()?;
+                Some(
+                    data.groups
+                        .iter()
+                        .map(|(name, group)| group.info(name, &data.stream))
+                        .collect(),
+                )
+            })
+            .flatten()
+            .ok_or_else(|| no_topic(topic, TopicCommand::Info))
+    }
+
+    async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
+        let now = self.now();
+        let found = self.slots().with(topic, |state| {
+            let data = state.data.as_ref()?;
+            Some(data.groups.get(group).map(|group| group.consumers_info(now)))
+        });
+        match found.flatten() {
+            None => Err(no_topic(topic, TopicCommand::Info)),
+            Some(None) => Err(no_group(topic, group, GroupCommand::Admin)),
+            Some(Some(consumers)) => Ok(consumers),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Blocked readers: a FIFO queue per topic, served directly by the operation that makes them ready.
+//!
+//! Redis serves blocked clients in the order they blocked, right after the command that signalled the key (an
+//! append, a group destroy, a key deletion). Here the same happens under the topic's lock: the appending call
+//! computes each waiter's batch (moving entries into its group's pending list, for group reads) and sends it
+//! through a oneshot channel, so there is no polling and no thundering herd. A reader blocked on several topics
+//! shares one [`Ticket`] between their queues; whoever takes the ticket first serves it, exactly once. A reader
+//! that times out takes its own ticket, so a batch can never be produced for a reader that has stopped waiting.
+
+use std::sync::Arc;
+
+use bus_core::{EntryId, Error, GroupCommand, GroupEntry, Topic, TopicEntries};
+use parking_lot::Mutex;
+use tokio::sync::oneshot;
+
+use crate::slot::TopicState;
+
+/// What a served waiter receives.
+pub(crate) type Wake = Result<TopicEntries<GroupEntry>, Error>;
+
+/// Entries a blocked reader receives at most when it gave no COUNT (Redis's `XREAD_BLOCKED_DEFAULT_COUNT`).
+pub(crate) const BLOCKED_DEFAULT_COUNT: usize = 1000;
+
+/// The right to answer one blocked read; shared by all the queues the reader waits in.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    sender: Mutex<Option<oneshot::Sender<Wake>>>,
+}
+
+impl Ticket {
+    pub(crate) fn new() -> (Arc<Ticket>, oneshot::Receiver<Wake>) {
+        let (sender, receiver) = oneshot::channel();
+        let ticket = Ticket {
+            sender: Mutex::new(Some(sender)),
+        };
+        (Arc::new(ticket), receiver)
+    }
+
+    /// Takes the right to answer; `None` if already answered or the reader gave up.
+    pub(crate) fn take(&self) -> Option<oneshot::Sender<Wake>> {
+        let mut sender = self.sender.lock();
+        match sender.as_ref() {
+            Some(open) if !open.is_closed() => sender.take(),
+            _ => None,
+        }
+    }
+
+    /// Whether the ticket can still be answered.
+    fn is_open(&self) -> bool {
+        self.sender.lock().as_ref().is_some_and(|s| !s.is_closed())
+    }
+}
+
+/// What a waiter waits for.
+#[derive(Clone, Debug)]
+pub(crate) enum WaitFor {
+    /// XREAD: entries after this id.
+    Entries { after: EntryId },
+    /// XREADGROUP `>`: entries new to the group.
+    Group {
+        group: String,
+        consumer: String,
+        no_ack: bool,
+    },
+}
+
+/// One blocked reader's registration on one topic.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    pub(crate) ticket: Arc<Ticket>,
+    pub(crate) wait_for: WaitFor,
+    pub(crate) count: usize,
+}
+
+/// Serves the waiters of a topic that can be served now, in FIFO order; the others stay queued.
+/// Called after every append (Redis's `serveClientsBlockedOnStreamKey`) and after a group is destroyed.
+pub(crate) fn serve_waiters(topic: &Topic, state: &mut TopicState, now: u64) {
+    let waiters = std::mem::take(&mut state.waiters);
+    for waiter in waiters {
+        if !waiter.ticket.is_open() {
+            continue;
+        }
+        match try_serve(topic, state, &waiter, now) {
+            Some(reply) => {
+                if let Some(sender) = waiter.ticket.take() {
+                    // A receiver dropped after `take` loses nothing: group entries stay pending for its consumer.
+                    let _ = sender.send(reply);
+                }
+            }
+            None => state.waiters.push_back(waiter),
+        }
+    }
+}
+
+/// The batch for one waiter, or `None` when it must keep waiting. Group effects (pending list, last id) are
+/// applied only after the ticket is known to be answerable.
+fn try_serve(topic: &Topic, state: &mut TopicState, waiter: &Waiter, now: u64) -> Option<Wake> {
+    let data = state.data.as_mut()?;
+    match &waiter.wait_for {
+        WaitFor::Entries { after } => {
+            let start = after.next()?;
+            let entries = data.stream.range(start, EntryId::MAX, waiter.count);
+            if entries.is_empty() {
+                return None;
+            }
+            let entries = entries.into_iter().map(GroupEntry::Present).collect();
+            Some(Ok(TopicEntries {
+                topic: topic.clone(),
+                entries,
+            }))
+        }
+        WaitFor::Group {
+            group,
+            consumer,
+            no_ack,
+        } => {
+            let Some(state_group) = data.groups.get_mut(group) else {
+                return Some(Err(Error::NoGroup {
+                    topic: topic.to_string(),
+                    group: group.clone(),
+                    command: GroupCommand::Blocked,
+                }));
+            };
+            if !state_group.has_new(&data.stream) || !waiter.ticket.is_open() {
+                return None;
+            }
+            let entries = state_group.deliver_new(&data.stream, consumer, waiter.count, *no_ack, now);
+            Some(Ok(TopicEntries {
+                topic: topic.clone(),
+                entries,
+            }))
+        }
+    }
+}
+
+/// Answers every group waiter of a deleted topic with Redis's `UNBLOCKED` error; plain readers keep waiting
+/// (the topic may be created again).
+pub(crate) fn fail_group_waiters(topic: &Topic, state: &mut TopicState) {
+    state.waiters.retain(|waiter| {
+        if !matches!(waiter.wait_for, WaitFor::Group { .. }) {
+            return true;
+        }
+        if let Some(sender) = waiter.ticket.take() {
+            let _ = sender.send(Err(Error::TopicDeleted {
+                topic: topic.to_string(),
+            }));
+        }
+        false
+    });
+}
+
+/// Removes a reader's registration (after it was served, timed out or dropped).
+pub(crate) fn deregister(state: &mut TopicState, ticket: &Arc<Ticket>) {
+    state.waiters.retain(|waiter| !Arc::ptr_eq(&waiter.ticket, ticket));
+}

@@ -1,0 +1,391 @@
+//! Entry storage of one stream, laid out like Redis's: a sequence of nodes of at most 100 slots.
+//!
+//! Redis keeps entries in listpack nodes and deleting an entry only marks it (a tombstone) until its whole node
+//! empties; approximate trimming removes whole nodes only. Emulating the nodes (with Redis's node size when
+//! `stream-node-max-bytes` is 0, i.e. 100 entries, tombstones included) makes `MAXLEN ~`/`MINID ~` and `LIMIT`
+//! remove exactly the entries a real server would. Nodes are found by binary search, so append is O(1),
+//! a lookup by id O(log n) and a range O(log n + k). The UUID index maps message ids to entry ids in O(1) and is
+//! updated by every insertion and removal, so it never names an entry that is gone.
+
+use std::collections::{HashMap, VecDeque};
+
+use bus_core::options::NODE_MAX_ENTRIES;
+use bus_core::{Entry, EntryId, Fields, TrimStrategy, Uuid};
+
+/// One slot of a node: an entry, or the tombstone of a deleted one.
+#[derive(Clone, Debug)]
+struct Slot {
+    id: EntryId,
+    fields: Option<Fields>,
+}
+
+/// A node: consecutive slots; removed as soon as it has no live entry left.
+#[derive(Clone, Debug, Default)]
+struct Node {
+    slots: Vec<Slot>,
+    live: u64,
+}
+
+impl Node {
+    fn first_id(&self) -> EntryId {
+        self.slots.first().map_or(EntryId::MAX, |s| s.id)
+    }
+
+    fn last_id(&self) -> EntryId {
+        self.slots.last().map_or(EntryId::MIN, |s| s.id)
+    }
+
+    fn slot_index(&self, id: EntryId) -> Result<usize, usize> {
+        self.slots.binary_search_by(|slot| slot.id.cmp(&id))
+    }
+}
+
+/// Entry ids holding one message UUID, oldest first (more than one only when a foreign producer repeated it).
+#[derive(Clone, Debug)]
+enum IndexedIds {
+    One(EntryId),
+    Many(Vec<EntryId>),
+}
+
+/// The entries of a stream with the counters Redis keeps beside them, and the UUID index.
+#[derive(Debug, Default)]
+pub(crate) struct Stream {
+    nodes: VecDeque<Node>,
+    length: u64,
+    pub(crate) last_id: EntryId,
+    pub(crate) max_deleted_id: EntryId,
+    pub(crate) entries_added: u64,
+    index: HashMap<Uuid, IndexedIds, foldhash::fast::RandomState>,
+}
+
+impl Stream {
+    pub(crate) fn len(&self) -> u64 {
+        self.length
+    }
+
+    /// Redis's `first_id`: the first live entry, or 0-0 when empty.
+    pub(crate) fn first_id(&self) -> EntryId {
+        self.first_entry().map_or(EntryId::MIN, |e| e.id)
+    }
+
+    pub(crate) fn first_entry(&self) -> Option<Entry> {
+        self.range(EntryId::MIN, EntryId::MAX, 1).pop()
+    }
+
+    pub(crate) fn last_entry(&self) -> Option<Entry> {
+        self.rev_range(EntryId::MIN, EntryId::MAX, 1).pop()
+    }
+
+    /// Appends an entry whose id the caller checked to be above `last_id`.
+    pub(crate) fn push(&mut self, id: EntryId, fields: Fields) {
+        if let Some(uuid) = bus_core::message::uuid_of(&fields) {
+            self.index_insert(uuid, id);
+        }
+        let slot = Slot {
+            id,
+            fields: Some(fields),
+        };
+        match self.nodes.back_mut() {
+            Some(node) if (node.slots.len() as u64) < NODE_MAX_ENTRIES => {
+                node.slots.push(slot);
+                node.live += 1;
+            }
+            _ => self.nodes.push_back(Node {
+                slots: vec![slot],
+                live: 1,
+            }),
+        }
+        self.length += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+    }
+
+    /// The fields of a live entry.
+    pub(crate) fn get(&self, id: EntryId) -> Option<&Fields> {
+        let node = self.nodes.get(self.node_index(id)?)?;
+        let slot = node.slots.get(node.slot_index(id).ok()?)?;
+        slot.fields.as_ref()
+    }
+
+    /// The node that would hold `id`, if any node's range covers it.
+    fn node_index(&self, id: EntryId) -> Option<usize> {
+        let index = self.nodes.partition_point(|node| node.last_id() < id);
+        (index < self.nodes.len() && self.nodes[index].first_id() <= id).then_some(index)
+    }
+
+    /// Live entries with `start <= id <= end`, ascending, at most `count` (0: no limit).
+    pub(crate) fn range(&self, start: EntryId, end: EntryId, count: usize) -> Vec<Entry> {
+        let limit = if count == 0 { usize::MAX } else { count };
+        let first_node = self.nodes.partition_point(|node| node.last_id() < start);
+        self.nodes
+            .range(first_node..)
+            .flat_map(|node| node.slots.iter())
+            .skip_while(|slot| slot.id < start)
+            .take_while(|slot| slot.id <= end)
+            .filter_map(live_entry)
+            .take(limit)
+            .collect()
+    }
+
+    /// Live entries with `start <= id <= end`, descending, at most `count` (0: no limit).
+    pub(crate) fn rev_range(&self, start: EntryId, end: EntryId, count: usize) -> Vec<Entry> {
+        let limit = if count == 0 { usize::MAX } else { count };
+        let past_last_node = self.nodes.partition_point(|node| node.first_id() <= end);
+        self.nodes
+            .range(..past_last_node)
+            .rev()
+            .flat_map(|node| node.slots.iter().rev())
+            .skip_while(|slot| slot.id > end)
+            .take_while(|slot| slot.id >= start)
+            .filter_map(live_entry)
+            .take(limit)
+            .collect()
+    }
+
+    /// Deletes one entry (XDEL's per-id step); the caller updates `max_deleted_id`.
+    pub(crate) fn delete(&mut self, id: EntryId) -> bool {
+        let Some(node_index) = self.node_index(id) else {
+            return false;
+        };
+        let Some(node) = self.nodes.get_mut(node_index) else {
+            return false;
+        };
+        let Ok(slot_index) = node.slot_index(id) else {
+            return false;
+        };
+        let Some(fields) = node.slots.get_mut(slot_index).and_then(|slot| slot.fields.take()) else {
+            return false;
+        };
+        node.live -= 1;
+        if node.live == 0 {
+            self.nodes.remove(node_index);
+        }
+        self.length -= 1;
+        self.unindex(id, &fields);
+        true
+    }
+
+    /// Redis's `streamTrim`: removes whole nodes from the head while the strategy allows, then (exact trims
+    /// only) marks entries of the next node deleted. `limit` bounds the entries removed (0: unbounded).
+    pub(crate) fn trim(&mut self, strategy: TrimStrategy, approx: bool, limit: u64) -> u64 {
+        let mut deleted = 0u64;
+        while let Some(node) = self.nodes.front() {
+            if let TrimStrategy::MaxLen(max) = strategy
+                && self.length <= max
+            {
+                break;
+            }
+            let entries = node.live;
+            if limit != 0 && deleted + entries > limit {
+                break;
+            }
+            let remove_node = match strategy {
+                TrimStrategy::MaxLen(max) => self.length - entries >= max,
+                TrimStrategy::MinId(min) => node.last_id() < min,
+            };
+            if remove_node {
+                if let Some(node) = self.nodes.pop_front() {
+                    self.unindex_node(&node);
+                }
+                self.length -= entries;
+                deleted += entries;
+                continue;
+            }
+            if !approx {
+                deleted += self.trim_front_node(strategy);
+            }
+            break;
+        }
+        deleted
+    }
+
+    /// The exact part of a trim: marks entries of the first node deleted until the strategy is satisfied.
+    fn trim_front_node(&mut self, strategy: TrimStrategy) -> u64 {
+        let Some(mut node) = self.nodes.pop_front() else {
+            return 0;
+        };
+        let mut removed = Vec::new();
+        for slot in &mut node.slots {
+            let satisfied = match strategy {
+                TrimStrategy::MaxLen(max) => self.length <= max,
+                TrimStrategy::MinId(min) => slot.id >= min,
+            };
+            if satisfied {
+                break;
+            }
+            if let Some(fields) = slot.fields.take() {
+                node.live -= 1;
+                self.length -= 1;
+                removed.push((slot.id, fields));
+            }
+        }
+        for (id, fields) in &removed {
+            self.unindex(*id, fields);
+        }
+        // Redis never empties a node this way (it would have removed it whole), but stay safe.
+        if node.live > 0 {
+            self.nodes.push_front(node);
+        }
+        removed.len() as u64
+    }
+
+    /// The oldest live entry holding this message UUID.
+    pub(crate) fn lookup(&self, uuid: &Uuid) -> Option<EntryId> {
+        match self.index.get(uuid)? {
+            IndexedIds::One(id) => Some(*id),
+            IndexedIds::Many(ids) => ids.first().copied(),
+        }
+    }
+
+    fn index_insert(&mut self, uuid: Uuid, id: EntryId) {
+        match self.index.get_mut(&uuid) {
+            None => {
+                self.index.insert(uuid, IndexedIds::One(id));
+            }
+            Some(IndexedIds::One(existing)) => {
+                let ids = vec![*existing, id];
+                self.index.insert(uuid, IndexedIds::Many(ids));
+            }
+            // Appends come in id order, so pushing keeps the list sorted.
+            Some(IndexedIds::Many(ids)) => ids.push(id),
+        }
+    }
+
+    fn unindex_node(&mut self, node: &Node) {
+        for slot in &node.slots {
+            if let Some(fields) = &slot.fields {
+                self.unindex(slot.id, fields);
+            }
+        }
+    }
+
+    fn unindex(&mut self, id: EntryId, fields: &Fields) {
+        let Some(uuid) = bus_core::message::uuid_of(fields) else {
+            return;
+        };
+        let now_empty = match self.index.get_mut(&uuid) {
+            Some(IndexedIds::One(existing)) => *existing == id,
+            Some(IndexedIds::Many(ids)) => {
+                ids.retain(|existing| *existing != id);
+                if let [only] = ids.as_slice() {
+                    let only = *only;
+                    self.index.insert(uuid, IndexedIds::One(only));
+                }
+                false
+            }
+            None => false,
+        };
+        if now_empty {
+            self.index.remove(&uuid);
+        }
+    }
+
+    /// Number of nodes (for tests of the node emulation and memory bounds).
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of index entries (for tests that the index stays bounded).
+    pub(crate) fn index_len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Redis's `streamRangeHasTombstones(s, start, NULL)`: may a deleted entry lie at or after `start`?
+    pub(crate) fn has_tombstones_from(&self, start: EntryId) -> bool {
+        if self.length == 0 || self.max_deleted_id == EntryId::MIN {
+            return false;
+        }
+        if self.first_id() > self.max_deleted_id {
+            return false;
+        }
+        start <= self.max_deleted_id
+    }
+
+    /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the entries-read counter an id corresponds to, when it
+    /// can be known without scanning (`None` is Redis's `SCG_INVALID_ENTRIES_READ`).
+    pub(crate) fn estimate_entries_read(&self, id: EntryId) -> Option<u64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if self.length == 0 && id <= self.last_id {
+            return Some(self.entries_added);
+        }
+        match id.cmp(&self.last_id) {
+            std::cmp::Ordering::Equal => return Some(self.entries_added),
+            std::cmp::Ordering::Greater => return None,
+            std::cmp::Ordering::Less => {}
+        }
+        let first = self.first_id();
+        if self.max_deleted_id == EntryId::MIN || self.max_deleted_id < first {
+            match id.cmp(&first) {
+                std::cmp::Ordering::Less => return Some(self.entries_added - self.length),
+                std::cmp::Ordering::Equal => return Some(self.entries_added - self.length + 1),
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        None
+    }
+}
+
+fn live_entry(slot: &Slot) -> Option<Entry> {
+    slot.fields.as_ref().map(|fields| Entry::new(slot.id, fields.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream_with(n: u64) -> Stream {
+        let mut stream = Stream::default();
+        for i in 1..=n {
+            stream.push(EntryId::new(i, 0), Fields::from_pairs([("n", i.to_string())]));
+        }
+        stream
+    }
+
+    fn ids(entries: &[Entry]) -> Vec<u64> {
+        entries.iter().map(|e| e.id.ms).collect()
+    }
+
+    #[test]
+    fn nodes_hold_one_hundred_slots_tombstones_included() {
+        let mut stream = stream_with(250);
+        assert_eq!(stream.node_count(), 3);
+        assert!(stream.delete(EntryId::new(1, 0)));
+        assert_eq!(stream.node_count(), 3);
+        for i in 2..=100 {
+            assert!(stream.delete(EntryId::new(i, 0)));
+        }
+        assert_eq!(stream.node_count(), 2, "an emptied node is removed");
+        assert_eq!(stream.len(), 150);
+        assert!(!stream.delete(EntryId::new(5, 0)));
+    }
+
+    #[test]
+    fn ranges_skip_tombstones_and_respect_bounds() {
+        let mut stream = stream_with(300);
+        stream.delete(EntryId::new(150, 0));
+        let forward = stream.range(EntryId::new(148, 0), EntryId::new(152, 0), 0);
+        assert_eq!(ids(&forward), [148, 149, 151, 152]);
+        let backward = stream.rev_range(EntryId::new(148, 0), EntryId::new(152, 0), 3);
+        assert_eq!(ids(&backward), [152, 151, 149]);
+        assert_eq!(ids(&stream.range(EntryId::new(299, 0), EntryId::MAX, 5)), [299, 300]);
+        assert!(stream.range(EntryId::new(301, 0), EntryId::MAX, 0).is_empty());
+        assert_eq!(ids(&stream.rev_range(EntryId::MIN, EntryId::new(1, 5), 0)), [1]);
+    }
+
+    #[test]
+    fn approximate_trim_removes_whole_nodes_only() {
+        let mut stream = stream_with(250);
+        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), true, 0), 100);
+        assert_eq!(stream.len(), 150);
+        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), false, 0), 30);
+        assert_eq!(stream.len(), 120);
+        assert_eq!(stream.first_id(), EntryId::new(131, 0));
+        // LIMIT stops before a node that would exceed it.
+        let mut limited = stream_with(500);
+        assert_eq!(limited.trim(TrimStrategy::MaxLen(0), true, 250), 200);
+        assert_eq!(limited.trim(TrimStrategy::MinId(EntryId::new(450, 0)), true, 0), 200);
+        assert_eq!(limited.first_id(), EntryId::new(401, 0));
+    }
+}
