@@ -1,0 +1,178 @@
+//! The conformance suite of the bus: behaviours every [`Backend`] must show, as named checks any backend's tests
+//! can call, and a macro that turns them all into ordinary tests.
+//!
+//! # Certifying a backend
+//! Implement [`BackendFactory`] (a fresh, empty backend per check, and the [`Capabilities`] it has), then call
+//! the macro in the backend crate's tests:
+//!
+//! ```ignore
+//! struct Memory;
+//!
+//! #[async_trait::async_trait]
+//! impl conformance::BackendFactory for Memory {
+//!     async fn create(&self) -> Option<std::sync::Arc<dyn bus_core::Backend>> {
+//!         Some(std::sync::Arc::new(bus_memory::MemoryBackend::new()))
+//!     }
+//!     fn capabilities(&self) -> conformance::Capabilities {
+//!         conformance::Capabilities::all()
+//!     }
+//! }
+//!
+//! conformance::conformance_tests!(Memory);
+//! ```
+//!
+//! A check that needs a capability the backend lacks is skipped and says why. A factory returning `None` (no
+//! server available) skips the check loudly.
+
+pub mod checks;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bus_core::Backend;
+
+/// What a backend can do; checks that need more are skipped with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// BLOCK on reads waits for appends.
+    pub blocking_reads: bool,
+    /// Time follows tokio's clock, so paused-time tests control idle times and timeouts.
+    pub controllable_clock: bool,
+}
+
+impl Capabilities {
+    /// Everything.
+    pub fn all() -> Capabilities {
+        Capabilities {
+            blocking_reads: true,
+            controllable_clock: true,
+        }
+    }
+
+    /// Nothing optional.
+    pub fn none() -> Capabilities {
+        Capabilities {
+            blocking_reads: false,
+            controllable_clock: false,
+        }
+    }
+
+    /// With or without blocking reads.
+    pub fn blocking_reads(mut self, yes: bool) -> Capabilities {
+        self.blocking_reads = yes;
+        self
+    }
+
+    /// With or without a controllable clock.
+    pub fn controllable_clock(mut self, yes: bool) -> Capabilities {
+        self.controllable_clock = yes;
+        self
+    }
+}
+
+/// Makes fresh backends for the checks.
+#[async_trait]
+pub trait BackendFactory: Send + Sync {
+    /// A new, empty backend, or `None` when none can be had (the check is then skipped with a message).
+    async fn create(&self) -> Option<Arc<dyn Backend>>;
+
+    /// What the backends made here can do.
+    fn capabilities(&self) -> Capabilities;
+}
+
+/// Why a check failed.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl From<bus_core::Error> for Failure {
+    fn from(err: bus_core::Error) -> Failure {
+        Failure(format!("unexpected backend error: {err}"))
+    }
+}
+
+/// Outcome of one check.
+pub type CheckResult = Result<(), Failure>;
+
+/// Fails the check with a message unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err($crate::Failure(format!($($msg)+)));
+        }
+    };
+}
+
+/// Fails the check unless both sides are equal.
+#[macro_export]
+macro_rules! ensure_eq {
+    ($left:expr, $right:expr, $($msg:tt)+) => {{
+        let (left, right) = (&$left, &$right);
+        if left != right {
+            return Err($crate::Failure(format!("{}: expected {:?}, got {:?}", format!($($msg)+), right, left)));
+        }
+    }};
+}
+
+/// Runs one check on a fresh backend from the factory; `Ok(false)` when it was skipped.
+pub async fn run_check<F, C, Fut>(factory: &F, name: &str, needs: Capabilities, check: C) -> Result<bool, Failure>
+where
+    F: BackendFactory + ?Sized,
+    C: FnOnce(Arc<dyn Backend>) -> Fut,
+    Fut: Future<Output = CheckResult>,
+{
+    let has = factory.capabilities();
+    if (needs.blocking_reads && !has.blocking_reads) || (needs.controllable_clock && !has.controllable_clock) {
+        eprintln!("SKIPPED conformance check `{name}`: the backend lacks a capability it needs ({needs:?})");
+        return Ok(false);
+    }
+    let Some(backend) = factory.create().await else {
+        eprintln!("SKIPPED conformance check `{name}`: the factory could not create a backend");
+        return Ok(false);
+    };
+    check(backend).await.map(|()| true)
+}
+
+/// Expands to one `#[tokio::test]` per conformance check, run on backends from the given factory.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!(@each $factory;
+            publish_is_idempotent,
+            append_rejects_ids_not_above_the_top,
+            range_honours_exclusive_bounds,
+            last_id_survives_deletes,
+            new_reads_deliver_each_entry_once,
+            acked_entries_are_never_redelivered,
+            history_replays_pending_and_counts_deliveries,
+            history_reports_deleted_entries,
+            claim_transfers_ownership,
+            autoclaim_drops_deleted_entries,
+            lag_counts_undelivered_entries,
+            blocking_read_is_served_by_an_append,
+            consumer_recovers_entries_of_a_dropped_read,
+        );
+    };
+    (@each $factory:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let factory = $factory;
+                let needs = $crate::checks::needs(stringify!($name));
+                if let Err(failure) = $crate::run_check(&factory, stringify!($name), needs, $crate::checks::$name).await {
+                    panic!("conformance check `{}` failed: {}", stringify!($name), failure);
+                }
+            }
+        )+
+    };
+}
