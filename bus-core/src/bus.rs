@@ -192,8 +192,8 @@ impl Bus {
     /// Up to `count` entries after a cursor (`None`: all), oldest first. Costs O(log n + count) on the backend.
     ///
     /// Fails with [`Error::UnknownCursor`] when a message cursor names no entry of the topic, and with
-    /// [`Error::CursorTrimmed`] when an entry cursor lies before the oldest entry and entries after it were
-    /// removed, so entries the caller never saw may be gone.
+    /// [`Error::CursorTrimmed`] when an entry cursor no longer exists, lies before the oldest entry, and entries
+    /// were removed from the topic, so entries the caller never saw may be gone (see `check_not_trimmed`).
     pub async fn read_after(&self, topic: &Topic, cursor: Cursor, count: Option<u64>) -> Result<Vec<Received>> {
         let entries = match cursor {
             Cursor::Start => {
@@ -238,20 +238,27 @@ impl Bus {
         Ok(entries)
     }
 
+    /// The cursor's entry is gone. Trims remove from the head, so if the cursor now lies before the oldest entry
+    /// and entries were ever removed, entries the reader never saw may have gone with it. Redis keeps no record of
+    /// which ids a trim removed (its max-deleted id tracks XDEL only), so this errs on the side of reporting: a
+    /// reader whose last-read entry was exactly the last one trimmed is told too, unless it had read up to the
+    /// last id ever generated, after which nothing can be missing.
     async fn check_not_trimmed(&self, topic: &Topic, cursor: EntryId) -> Result<()> {
         let info = match self.backend.stream_info(topic).await {
             Ok(info) => info,
             Err(Error::NoSuchTopic { .. }) => return Ok(()),
             Err(err) => return Err(err),
         };
-        let first = info.first_entry.as_ref().map(|e| e.id);
-        let before_oldest = first.is_none_or(|first| cursor < first);
-        // Only removals after the cursor can hide entries from the reader; the cursor's own deletion cannot.
-        if before_oldest && info.max_deleted_entry_id > cursor {
+        if cursor >= info.last_generated_id {
+            return Ok(());
+        }
+        let oldest = info.first_entry.as_ref().map(|e| e.id);
+        let before_oldest = oldest.is_none_or(|first| cursor < first);
+        if before_oldest && info.entries_added > info.length {
             return Err(Error::CursorTrimmed {
                 topic: topic.to_string(),
                 cursor,
-                oldest: first,
+                oldest,
             });
         }
         Ok(())

@@ -119,7 +119,7 @@ pub enum Error {
         uuid: uuid::Uuid,
     },
 
-    /// An entry cursor lies before the topic's oldest entry and entries after it were trimmed or deleted, so
+    /// An entry cursor no longer exists and lies before the topic's oldest entry after entries were removed, so
     /// entries the reader never saw may be gone.
     #[error("cursor {cursor} on topic '{topic}' was trimmed away (oldest entry now: {})", oldest.map_or_else(|| "none".to_owned(), |id| id.to_string()))]
     CursorTrimmed {

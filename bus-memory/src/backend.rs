@@ -57,7 +57,14 @@ fn next_append_id(id: AppendId, last: EntryId, now: u64, topic: &Topic) -> Resul
     let candidate = match id {
         AppendId::Auto if now > last.ms => EntryId::new(now, 0),
         AppendId::Auto => last.next().ok_or_else(not_greater)?,
-        AppendId::AutoSeq(ms) if ms == last.ms => EntryId::new(ms, last.seq.checked_add(1).ok_or_else(not_greater)?),
+        // Redis 7.0 fails this case without setting errno, so the reply falls through to its "too large" branch
+        // (`XADD k 8-*` after `8-18446744073709551615` answers this on 7.0.15); we answer what the server does.
+        AppendId::AutoSeq(ms) if ms == last.ms => EntryId::new(
+            ms,
+            last.seq
+                .checked_add(1)
+                .ok_or_else(|| Error::invalid_argument("ERR Elements are too large to be stored"))?,
+        ),
         AppendId::AutoSeq(ms) => EntryId::new(ms, 0),
         AppendId::Explicit(id) => id,
     };

@@ -10,8 +10,8 @@
 //!
 //! #[async_trait::async_trait]
 //! impl conformance::BackendFactory for Memory {
-//!     async fn create(&self) -> Option<std::sync::Arc<dyn bus_core::Backend>> {
-//!         Some(std::sync::Arc::new(bus_memory::MemoryBackend::new()))
+//!     async fn create(&self) -> Option<conformance::Instance> {
+//!         Some(conformance::Instance::new(std::sync::Arc::new(bus_memory::MemoryBackend::new())))
 //!     }
 //!     fn capabilities(&self) -> conformance::Capabilities {
 //!         conformance::Capabilities::all()
@@ -72,11 +72,32 @@ impl Capabilities {
     }
 }
 
+/// A backend under test, with whatever must live as long as it does (a server process, a temporary directory).
+pub struct Instance {
+    backend: Arc<dyn Backend>,
+    _keep_alive: Box<dyn Send + Sync>,
+}
+
+impl Instance {
+    /// A backend that needs nothing kept alive.
+    pub fn new(backend: Arc<dyn Backend>) -> Instance {
+        Instance::with_guard(backend, ())
+    }
+
+    /// A backend and a guard dropped after the check (e.g. the server it talks to).
+    pub fn with_guard(backend: Arc<dyn Backend>, guard: impl Send + Sync + 'static) -> Instance {
+        Instance {
+            backend,
+            _keep_alive: Box::new(guard),
+        }
+    }
+}
+
 /// Makes fresh backends for the checks.
 #[async_trait]
 pub trait BackendFactory: Send + Sync {
     /// A new, empty backend, or `None` when none can be had (the check is then skipped with a message).
-    async fn create(&self) -> Option<Arc<dyn Backend>>;
+    async fn create(&self) -> Option<Instance>;
 
     /// What the backends made here can do.
     fn capabilities(&self) -> Capabilities;
@@ -136,11 +157,13 @@ where
         eprintln!("SKIPPED conformance check `{name}`: the backend lacks a capability it needs ({needs:?})");
         return Ok(false);
     }
-    let Some(backend) = factory.create().await else {
+    let Some(instance) = factory.create().await else {
         eprintln!("SKIPPED conformance check `{name}`: the factory could not create a backend");
         return Ok(false);
     };
-    check(backend).await.map(|()| true)
+    let outcome = check(instance.backend.clone()).await;
+    drop(instance);
+    outcome.map(|()| true)
 }
 
 /// Expands to one `#[tokio::test]` per conformance check, run on backends from the given factory.

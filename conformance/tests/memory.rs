@@ -8,8 +8,9 @@ struct Memory;
 
 #[async_trait::async_trait]
 impl conformance::BackendFactory for Memory {
-    async fn create(&self) -> Option<Arc<dyn Backend>> {
-        Some(Arc::new(bus_memory::MemoryBackend::new()))
+    async fn create(&self) -> Option<conformance::Instance> {
+        let backend: Arc<dyn Backend> = Arc::new(bus_memory::MemoryBackend::new());
+        Some(conformance::Instance::new(backend))
     }
 
     fn capabilities(&self) -> conformance::Capabilities {

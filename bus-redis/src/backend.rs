@@ -1,0 +1,1006 @@
+//! [`RedisBackend`]: every [`Backend`] method as the Redis 7.0 command it is named after.
+//!
+//! Non-blocking commands share one auto-reconnecting multiplexed connection ([`ConnectionManager`]); blocking
+//! reads lease dedicated connections (see [`crate::blocking`]); publishing, lookups and trims go through the
+//! scripts of [`crate::scripts`] so the UUID index stays atomic with the stream. Arguments are checked with
+//! bus-core's validators first, so argument errors come before key errors exactly as on the other backends.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bus_core::message::uuid_of;
+use bus_core::options::validate_entries_read;
+use bus_core::{
+    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry, EntryId, Error,
+    Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry,
+    PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result,
+    StreamInfo, Topic, Trim, TrimStrategy,
+};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Cmd, Value};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::blocking::Pool;
+use crate::error::{Ctx, millis};
+use crate::options::{RedisOptions, redact_url};
+use crate::reply;
+use crate::scripts::Scripts;
+
+/// The bus on a Redis (7.0 or later) server.
+///
+/// Cheap to clone: clones share the connections. See the crate documentation for the key layout and the UUID
+/// index.
+#[derive(Clone)]
+pub struct RedisBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: ConnectionManager,
+    pool: Arc<Pool>,
+    scripts: Scripts,
+    options: RedisOptions,
+    /// The URL with its password redacted: the only form ever printed.
+    url: String,
+}
+
+impl fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisBackend")
+            .field("url", &self.inner.url)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Passwords found in a URL, to scrub them from messages of the `redis` crate.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if let Some((user_info, _)) = authority.rsplit_once('@')
+        && let Some((_, password)) = user_info.split_once(':')
+        && !password.is_empty()
+    {
+        secrets.push(password.to_owned());
+    }
+    if let Some((_, query)) = rest.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((name, value)) = pair.split_once('=')
+                && (name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password"))
+                && !value.is_empty()
+            {
+                secrets.push(value.to_owned());
+            }
+        }
+    }
+    secrets
+}
+
+fn scrub(message: String, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .fold(message, |message, secret| message.replace(secret.as_str(), "***"))
+}
+
+/// `BLOCK` milliseconds of a duration: rounded up, at least 1 (0 would block forever).
+fn block_ms(duration: Duration) -> u64 {
+    let ms = millis(duration);
+    let ms = if Duration::from_millis(ms) < duration {
+        ms.saturating_add(1)
+    } else {
+        ms
+    };
+    ms.max(1)
+}
+
+/// Appends the trim arguments (`MAXLEN|MINID =|~ threshold [LIMIT n]`).
+fn trim_args(trim: &Trim, args: &mut Vec<Vec<u8>>) {
+    let (name, threshold) = match trim.strategy {
+        TrimStrategy::MaxLen(len) => ("MAXLEN", len.to_string()),
+        TrimStrategy::MinId(id) => ("MINID", id.to_string()),
+    };
+    args.push(name.into());
+    args.push(if trim.approx { "~" } else { "=" }.into());
+    args.push(threshold.into_bytes());
+    if let Some(limit) = trim.limit {
+        args.push("LIMIT".into());
+        args.push(limit.to_string().into_bytes());
+    }
+}
+
+/// The arguments of XADD after the key.
+fn xadd_args(options: &AppendOptions, fields: &Fields) -> Vec<Vec<u8>> {
+    let mut args: Vec<Vec<u8>> = Vec::with_capacity(6 + 2 * fields.len());
+    if options.no_mkstream {
+        args.push("NOMKSTREAM".into());
+    }
+    if let Some(trim) = &options.trim {
+        trim_args(trim, &mut args);
+    }
+    args.push(options.id.to_string().into_bytes());
+    for (name, value) in fields.iter() {
+        args.push(name.to_vec());
+        args.push(value.to_vec());
+    }
+    args
+}
+
+fn with_args(mut cmd: Cmd, args: &[Vec<u8>]) -> Cmd {
+    for arg in args {
+        cmd.arg(arg.as_slice());
+    }
+    cmd
+}
+
+impl RedisBackend {
+    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS, or
+    /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`). The URL's password never appears in `Debug`
+    /// output or error messages.
+    pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisBackend> {
+        options.validate()?;
+        let redacted = redact_url(url);
+        let secrets = secrets_of(url);
+        let client = Client::open(url).map_err(|err| {
+            Error::invalid_argument(format!(
+                "invalid Redis URL {redacted}: {}",
+                scrub(err.to_string(), &secrets)
+            ))
+        })?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(options.response_timeout))
+            .set_connection_timeout(Some(options.connection_timeout))
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map_err(|err| {
+                let message = scrub(err.to_string(), &secrets);
+                if err.is_timeout() {
+                    Error::Timeout {
+                        operation: format!("connect {redacted}"),
+                        elapsed: options.connection_timeout,
+                        may_have_executed: false,
+                    }
+                } else {
+                    Error::Connection {
+                        operation: format!("connect {redacted}"),
+                        message,
+                    }
+                }
+            })?;
+        let pool = Arc::new(Pool::new(
+            client,
+            options.connection_timeout,
+            options.max_idle_blocking_connections,
+        ));
+        Ok(RedisBackend {
+            inner: Arc::new(Inner {
+                conn,
+                pool,
+                scripts: Scripts::new(),
+                options,
+                url: redacted,
+            }),
+        })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &RedisOptions {
+        &self.inner.options
+    }
+
+    /// The stream key of a topic: the key prefix followed by the topic name.
+    pub fn stream_key(&self, topic: &Topic) -> String {
+        format!("{}{}", self.inner.options.key_prefix, topic.as_str())
+    }
+
+    /// The UUID index keys of a topic: the hash `{<stream key>}:ids` and its order set `{<stream key>}:ids:order`.
+    pub fn index_keys(&self, topic: &Topic) -> (String, String) {
+        let key = self.stream_key(topic);
+        (format!("{{{key}}}:ids"), format!("{{{key}}}:ids:order"))
+    }
+
+    fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
+        Ctx::new(
+            command,
+            topic,
+            &self.inner.options.key_prefix,
+            self.inner.options.response_timeout,
+        )
+    }
+
+    async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
+        let mut conn = self.inner.conn.clone();
+        cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
+    }
+
+    /// Runs one of the scripts on `topic`'s keys (stream, index hash, index order) with `args`.
+    async fn script(&self, ctx: &Ctx<'_>, script: &redis::Script, topic: &Topic, args: &[Vec<u8>]) -> Result<Value> {
+        let key = self.stream_key(topic);
+        let (idx, ord) = self.index_keys(topic);
+        let mut invocation = script.key(&key);
+        invocation.key(&idx).key(&ord);
+        for arg in args {
+            invocation.arg(arg.as_slice());
+        }
+        let mut conn = self.inner.conn.clone();
+        invocation
+            .invoke_async::<Value>(&mut conn)
+            .await
+            .map_err(|err| ctx.map(err))
+    }
+
+    /// Fills `last_id` of [`Error::IdNotGreater`] with the stream's last generated id (one XINFO STREAM, on
+    /// the error path only); other errors pass through.
+    async fn with_last_id(&self, topic: &Topic, err: Error) -> Error {
+        match err {
+            Error::IdNotGreater { topic: name, .. } => {
+                let last_id = match self.stream_info(topic).await {
+                    Ok(info) => info.last_generated_id,
+                    Err(_) => EntryId::MIN,
+                };
+                Error::IdNotGreater { topic: name, last_id }
+            }
+            other => other,
+        }
+    }
+
+    /// Appends through the script (indexing `uuid`), in `publish` or `append` mode.
+    async fn scripted_append(
+        &self,
+        ctx: &Ctx<'_>,
+        topic: &Topic,
+        mode: &str,
+        uuid: Uuid,
+        fields: &Fields,
+        options: &AppendOptions,
+    ) -> Result<Option<Published>> {
+        let mut args: Vec<Vec<u8>> = vec![
+            mode.into(),
+            uuid.hyphenated().to_string().into_bytes(),
+            if options.trim.is_some() { "1" } else { "0" }.into(),
+            self.inner.options.index_cleanup_batch.to_string().into_bytes(),
+        ];
+        args.extend(xadd_args(options, fields));
+        let value = match self.script(ctx, &self.inner.scripts.append, topic, &args).await {
+            Ok(value) => value,
+            Err(err) => return Err(self.with_last_id(topic, err).await),
+        };
+        if value == Value::Nil {
+            return Ok(None);
+        }
+        let mut parts = reply::array(ctx, value)?.into_iter();
+        let (Some(id), Some(duplicate)) = (parts.next(), parts.next()) else {
+            return Err(ctx.protocol("publish script reply without id and flag"));
+        };
+        Ok(Some(Published {
+            entry_id: reply::id(ctx, id)?,
+            duplicate: reply::int(ctx, duplicate)? == 1,
+        }))
+    }
+
+    /// Keys of the cursors, mapped back to topics, for multi-topic replies.
+    fn key_map<C>(&self, cursors: &[(Topic, C)]) -> HashMap<Vec<u8>, Topic> {
+        cursors
+            .iter()
+            .map(|(topic, _)| (self.stream_key(topic).into_bytes(), topic.clone()))
+            .collect()
+    }
+
+    /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED),
+    /// finds the topic it concerns with one TYPE per topic (on the error path only).
+    async fn locate(&self, topics: &[&Topic], err: Error) -> Error {
+        if topics.len() < 2 {
+            return err;
+        }
+        let wanted = match &err {
+            Error::WrongType { .. } => |kind: &str| kind != "stream" && kind != "none",
+            Error::TopicDeleted { .. } => |kind: &str| kind == "none",
+            _ => return err,
+        };
+        let mut pipe = redis::pipe();
+        for topic in topics {
+            pipe.cmd("TYPE").arg(self.stream_key(topic));
+        }
+        let mut conn = self.inner.conn.clone();
+        let Ok(kinds) = pipe.query_async::<Vec<String>>(&mut conn).await else {
+            return err;
+        };
+        let Some(found) = topics
+            .iter()
+            .zip(kinds)
+            .find(|(_, kind)| wanted(kind))
+            .map(|(t, _)| t.to_string())
+        else {
+            return err;
+        };
+        match err {
+            Error::WrongType { .. } => Error::WrongType { topic: found },
+            Error::TopicDeleted { .. } => Error::TopicDeleted { topic: found },
+            other => other,
+        }
+    }
+
+    /// Runs a blocking read in chunks of at most `block_chunk` on a dedicated connection. `build` makes the
+    /// command for one chunk's `BLOCK` milliseconds. Returns nil when the whole block timed out; an error
+    /// comes with whether it happened after the first chunk.
+    async fn blocking(
+        &self,
+        ctx: &Ctx<'_>,
+        block: Duration,
+        build: impl Fn(u64) -> Cmd,
+    ) -> std::result::Result<Value, (Error, bool)> {
+        let deadline = (!block.is_zero()).then(|| Instant::now() + block);
+        let chunk_max = self.inner.options.block_chunk;
+        let mut chunk_number = 0u64;
+        loop {
+            let chunk = match deadline {
+                None => chunk_max,
+                Some(deadline) => {
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    if remaining.is_zero() && chunk_number > 0 {
+                        return Ok(Value::Nil);
+                    }
+                    remaining.min(chunk_max)
+                }
+            };
+            let ms = block_ms(chunk);
+            let cmd = build(ms);
+            let later = chunk_number > 0;
+            let mut lease = self
+                .inner
+                .pool
+                .lease(&self.inner.conn)
+                .await
+                .map_err(|err| (ctx.map(err), later))?;
+            let timeout = Duration::from_millis(ms) + self.inner.options.response_timeout;
+            let Some(conn) = lease.start(timeout) else {
+                return Err((ctx.protocol("dedicated connection missing"), later));
+            };
+            let result = cmd.query_async::<Value>(conn).await;
+            match result {
+                Ok(Value::Nil) => lease.finish(),
+                Ok(value) => {
+                    lease.finish();
+                    return Ok(value);
+                }
+                Err(err) if err.code().is_some() => {
+                    lease.finish();
+                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
+                }
+                Err(err) => {
+                    lease.discard();
+                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
+                }
+            }
+            chunk_number += 1;
+        }
+    }
+
+    /// Resolves `$` cursors to the id of each topic's last entry (`0-0` when empty or missing): entries after
+    /// it are exactly those appended from now on, so chunks after the first miss nothing.
+    async fn resolve_new(&self, ctx: &Ctx<'_>, cursors: &[(Topic, ReadCursor)]) -> Result<Vec<(Topic, ReadCursor)>> {
+        let mut resolved = Vec::with_capacity(cursors.len());
+        for (topic, cursor) in cursors {
+            let cursor = match cursor {
+                ReadCursor::After(id) => ReadCursor::After(*id),
+                ReadCursor::New => {
+                    let mut cmd = redis::cmd("XREVRANGE");
+                    cmd.arg(self.stream_key(topic)).arg("+").arg("-").arg("COUNT").arg(1);
+                    let topic_ctx = Ctx {
+                        topics: vec![topic],
+                        ..ctx.clone()
+                    };
+                    let last = reply::entries(&topic_ctx, self.query(&topic_ctx, &cmd).await?)?;
+                    ReadCursor::After(last.first().map_or(EntryId::MIN, |e| e.id))
+                }
+            };
+            resolved.push((topic.clone(), cursor));
+        }
+        Ok(resolved)
+    }
+
+    /// Between chunks of a blocking group read the server holds no block: a topic deleted or a group destroyed
+    /// meanwhile shows up as a plain NOGROUP on the next chunk, told apart here as Redis would have told it to
+    /// a reader blocked all along (`UNBLOCKED` or the blocked-group NOGROUP).
+    async fn between_chunks(&self, err: Error) -> Error {
+        let Error::NoGroup { topic, group, .. } = err else {
+            return err;
+        };
+        let key = format!("{}{topic}", self.inner.options.key_prefix);
+        let mut conn = self.inner.conn.clone();
+        let exists: bool = redis::cmd("EXISTS")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap_or(true);
+        if exists {
+            Error::NoGroup {
+                topic,
+                group,
+                command: GroupCommand::Blocked,
+            }
+        } else {
+            Error::TopicDeleted { topic }
+        }
+    }
+
+    async fn lookup_scan(&self, ctx: &Ctx<'_>, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
+        let options = &self.inner.options;
+        let key = self.stream_key(topic);
+        let mut start = RangeBound::MIN;
+        let mut scanned = 0u64;
+        while scanned < options.lookup_scan_limit {
+            let page = options.lookup_page.min(options.lookup_scan_limit - scanned);
+            let mut cmd = redis::cmd("XRANGE");
+            cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(page);
+            let entries = reply::entries(ctx, self.query(ctx, &cmd).await?)?;
+            let Some(last) = entries.last().map(|e| e.id) else {
+                return Ok(None);
+            };
+            scanned += entries.len() as u64;
+            if let Some(found) = entries.iter().find(|e| uuid_of(&e.fields) == Some(uuid)) {
+                let args = [
+                    uuid.hyphenated().to_string().into_bytes(),
+                    found.id.to_string().into_bytes(),
+                ];
+                let remembered = self.script(ctx, &self.inner.scripts.remember, topic, &args).await?;
+                return Ok(Some(reply::opt_id(ctx, remembered)?.unwrap_or(found.id)));
+            }
+            if (entries.len() as u64) < page {
+                return Ok(None);
+            }
+            start = RangeBound::Exclusive(last);
+        }
+        // Scanned the limit: anything left?
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(1);
+        if reply::entries(ctx, self.query(ctx, &cmd).await?)?.is_empty() {
+            return Ok(None);
+        }
+        Err(Error::Backend {
+            message: format!(
+                "lookup of message {uuid} on topic '{topic}' gave up: the UUID index does not know it and the \
+                 first {scanned} entries (the scan limit) do not hold it; the topic has more entries, written by \
+                 producers that bypass the index"
+            ),
+            retryable: false,
+        })
+    }
+}
+
+#[async_trait]
+impl Backend for RedisBackend {
+    async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
+        options.validate()?;
+        let ctx = self.ctx("XADD", topic);
+        if let Some(uuid) = uuid_of(&fields) {
+            // Keep the index in step with entries that carry a message id, so publish and lookup see them.
+            let published = self
+                .scripted_append(&ctx, topic, "append", uuid, &fields, options)
+                .await?;
+            return Ok(published.map(|p| p.entry_id));
+        }
+        let cmd = with_args(
+            {
+                let mut cmd = redis::cmd("XADD");
+                cmd.arg(self.stream_key(topic));
+                cmd
+            },
+            &xadd_args(options, &fields),
+        );
+        match self.query(&ctx, &cmd).await {
+            Ok(value) => reply::opt_id(&ctx, value),
+            Err(err) => Err(self.with_last_id(topic, err).await),
+        }
+    }
+
+    async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
+        options.validate()?;
+        let ctx = self.ctx("XADD", topic);
+        self.scripted_append(&ctx, topic, "publish", message.id(), &message.to_fields(), options)
+            .await
+    }
+
+    async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
+        let ctx = self.ctx("XRANGE", topic);
+        let args = [uuid.hyphenated().to_string().into_bytes()];
+        let value = self.script(&ctx, &self.inner.scripts.lookup, topic, &args).await?;
+        if let Some(id) = reply::opt_id(&ctx, value)? {
+            return Ok(Some(id));
+        }
+        self.lookup_scan(&ctx, topic, uuid).await
+    }
+
+    async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
+        let ctx = self.ctx("XRANGE", topic);
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(self.stream_key(topic))
+            .arg(start.to_string())
+            .arg(end.to_string());
+        if let Some(count) = count {
+            cmd.arg("COUNT").arg(count);
+        }
+        reply::entries(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn rev_range(
+        &self,
+        topic: &Topic,
+        end: RangeBound,
+        start: RangeBound,
+        count: Option<u64>,
+    ) -> Result<Vec<Entry>> {
+        let ctx = self.ctx("XREVRANGE", topic);
+        let mut cmd = redis::cmd("XREVRANGE");
+        cmd.arg(self.stream_key(topic))
+            .arg(end.to_string())
+            .arg(start.to_string());
+        if let Some(count) = count {
+            cmd.arg("COUNT").arg(count);
+        }
+        reply::entries(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
+        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
+        let ctx = Ctx::multi(
+            "XREAD",
+            topics.clone(),
+            &self.inner.options.key_prefix,
+            self.inner.options.response_timeout,
+        );
+        let keys = self.key_map(cursors);
+        let build = |cursors: &[(Topic, ReadCursor)], block: Option<u64>| {
+            let mut cmd = redis::cmd("XREAD");
+            if let Some(count) = options.count {
+                cmd.arg("COUNT").arg(count);
+            }
+            if let Some(ms) = block {
+                cmd.arg("BLOCK").arg(ms);
+            }
+            cmd.arg("STREAMS");
+            for (topic, _) in cursors {
+                cmd.arg(self.stream_key(topic));
+            }
+            for (_, cursor) in cursors {
+                cmd.arg(cursor.to_string());
+            }
+            cmd
+        };
+        let value = match options.block {
+            None => {
+                let value = self.query(&ctx, &build(cursors, None)).await;
+                match value {
+                    Ok(Value::Nil) => return Ok(Some(Vec::new())),
+                    Ok(value) => value,
+                    Err(err) => return Err(self.locate(&topics, err).await),
+                }
+            }
+            Some(block) => {
+                // One chunk keeps `$` as it is; several need it pinned to an id first.
+                let chunked = block.is_zero() || block > self.inner.options.block_chunk;
+                let resolved = if chunked {
+                    self.resolve_new(&ctx, cursors).await?
+                } else {
+                    cursors.to_vec()
+                };
+                let result = self.blocking(&ctx, block, |ms| build(&resolved, Some(ms))).await;
+                match result {
+                    Ok(Value::Nil) => return Ok(None),
+                    Ok(value) => value,
+                    Err((err, _)) => return Err(self.locate(&topics, err).await),
+                }
+            }
+        };
+        reply::per_topic(&ctx, value, &keys, reply::entry).map(Some)
+    }
+
+    async fn group_create(
+        &self,
+        topic: &Topic,
+        group: &str,
+        start: GroupStart,
+        options: &GroupCreateOptions,
+    ) -> Result<()> {
+        validate_entries_read(options.entries_read)?;
+        let ctx = self.ctx("XGROUP CREATE", topic).group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XGROUP");
+        cmd.arg("CREATE")
+            .arg(self.stream_key(topic))
+            .arg(group)
+            .arg(start.to_string());
+        if options.mkstream {
+            cmd.arg("MKSTREAM");
+        }
+        if let Some(entries_read) = options.entries_read {
+            cmd.arg("ENTRIESREAD").arg(entries_read);
+        }
+        self.query(&ctx, &cmd).await.map(|_| ())
+    }
+
+    async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
+        let ctx = self.ctx("XGROUP DESTROY", topic).group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XGROUP");
+        cmd.arg("DESTROY").arg(self.stream_key(topic)).arg(group);
+        Ok(reply::uint(&ctx, self.query(&ctx, &cmd).await?)? > 0)
+    }
+
+    async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
+        validate_entries_read(entries_read)?;
+        let ctx = self.ctx("XGROUP SETID", topic).group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XGROUP");
+        cmd.arg("SETID")
+            .arg(self.stream_key(topic))
+            .arg(group)
+            .arg(id.to_string());
+        if let Some(entries_read) = entries_read {
+            cmd.arg("ENTRIESREAD").arg(entries_read);
+        }
+        self.query(&ctx, &cmd).await.map(|_| ())
+    }
+
+    async fn consumer_create(&self, topic: &Topic, group: &str, consumer: &str) -> Result<bool> {
+        let ctx = self
+            .ctx("XGROUP CREATECONSUMER", topic)
+            .group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XGROUP");
+        cmd.arg("CREATECONSUMER")
+            .arg(self.stream_key(topic))
+            .arg(group)
+            .arg(consumer);
+        Ok(reply::uint(&ctx, self.query(&ctx, &cmd).await?)? > 0)
+    }
+
+    async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
+        let ctx = self.ctx("XGROUP DELCONSUMER", topic).group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XGROUP");
+        cmd.arg("DELCONSUMER")
+            .arg(self.stream_key(topic))
+            .arg(group)
+            .arg(consumer);
+        reply::uint(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn read_group(
+        &self,
+        group: &str,
+        consumer: &str,
+        cursors: &[(Topic, GroupCursor)],
+        options: &ReadGroupOptions,
+    ) -> Result<ReadReply<GroupEntry>> {
+        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
+        let ctx = Ctx::multi(
+            "XREADGROUP",
+            topics.clone(),
+            &self.inner.options.key_prefix,
+            self.inner.options.response_timeout,
+        )
+        .group(group, GroupCommand::ReadGroup);
+        let keys = self.key_map(cursors);
+        let build = |block: Option<u64>| {
+            let mut cmd = redis::cmd("XREADGROUP");
+            cmd.arg("GROUP").arg(group).arg(consumer);
+            if let Some(count) = options.count {
+                cmd.arg("COUNT").arg(count);
+            }
+            if let Some(ms) = block {
+                cmd.arg("BLOCK").arg(ms);
+            }
+            if options.no_ack {
+                cmd.arg("NOACK");
+            }
+            cmd.arg("STREAMS");
+            for (topic, _) in cursors {
+                cmd.arg(self.stream_key(topic));
+            }
+            for (_, cursor) in cursors {
+                cmd.arg(cursor.to_string());
+            }
+            cmd
+        };
+        let value = match options.block {
+            None => match self.query(&ctx, &build(None)).await {
+                Ok(Value::Nil) => return Ok(Some(Vec::new())),
+                Ok(value) => value,
+                Err(err) => return Err(self.locate(&topics, err).await),
+            },
+            Some(block) => match self.blocking(&ctx, block, |ms| build(Some(ms))).await {
+                Ok(Value::Nil) => return Ok(None),
+                Ok(value) => value,
+                Err((err, true)) => return Err(self.between_chunks(err).await),
+                Err((err, false)) => return Err(self.locate(&topics, err).await),
+            },
+        };
+        reply::per_topic(&ctx, value, &keys, reply::group_entry).map(Some)
+    }
+
+    async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
+        let ctx = self.ctx("XACK", topic).group(group, GroupCommand::Pending);
+        let mut cmd = redis::cmd("XACK");
+        cmd.arg(self.stream_key(topic)).arg(group);
+        for id in ids {
+            cmd.arg(id.to_string());
+        }
+        reply::uint(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
+        let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
+        let mut cmd = redis::cmd("XPENDING");
+        cmd.arg(self.stream_key(topic)).arg(group);
+        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
+        let (Some(count), Some(min), Some(max), Some(consumers)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ctx.protocol("XPENDING summary without four elements"));
+        };
+        let consumers = match consumers {
+            Value::Nil => Vec::new(),
+            list => reply::array(&ctx, list)?
+                .into_iter()
+                .map(|pair| {
+                    let mut pair = reply::array(&ctx, pair)?.into_iter();
+                    let (Some(name), Some(count)) = (pair.next(), pair.next()) else {
+                        return Err(ctx.protocol("XPENDING consumer without name and count"));
+                    };
+                    Ok((reply::text(&ctx, name)?, reply::uint(&ctx, count)?))
+                })
+                .collect::<Result<_>>()?,
+        };
+        Ok(PendingSummary {
+            count: reply::uint(&ctx, count)?,
+            min: reply::opt_id(&ctx, min)?,
+            max: reply::opt_id(&ctx, max)?,
+            consumers,
+        })
+    }
+
+    async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
+        let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
+        let mut cmd = redis::cmd("XPENDING");
+        cmd.arg(self.stream_key(topic)).arg(group);
+        if let Some(idle) = query.min_idle {
+            cmd.arg("IDLE").arg(millis(idle));
+        }
+        cmd.arg(query.start.to_string())
+            .arg(query.end.to_string())
+            .arg(query.count);
+        if let Some(consumer) = &query.consumer {
+            cmd.arg(consumer.as_str());
+        }
+        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
+            .into_iter()
+            .map(|item| {
+                let mut parts = reply::array(&ctx, item)?.into_iter();
+                let (Some(id), Some(consumer), Some(idle), Some(count)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(ctx.protocol("XPENDING entry without four elements"));
+                };
+                Ok(PendingEntry {
+                    id: reply::id(&ctx, id)?,
+                    consumer: reply::text(&ctx, consumer)?,
+                    idle: Duration::from_millis(reply::uint(&ctx, idle)?),
+                    delivery_count: reply::uint(&ctx, count)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        ids: &[EntryId],
+        options: &ClaimOptions,
+    ) -> Result<Claimed> {
+        options.validate()?;
+        let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
+        let mut cmd = redis::cmd("XCLAIM");
+        cmd.arg(self.stream_key(topic))
+            .arg(group)
+            .arg(consumer)
+            .arg(millis(min_idle));
+        for id in ids {
+            cmd.arg(id.to_string());
+        }
+        if let Some(idle) = options.idle {
+            cmd.arg("IDLE").arg(millis(idle));
+        }
+        if let Some(time) = options.time {
+            cmd.arg("TIME").arg(time);
+        }
+        if let Some(count) = options.retry_count {
+            cmd.arg("RETRYCOUNT").arg(count);
+        }
+        if options.force {
+            cmd.arg("FORCE");
+        }
+        if options.just_id {
+            cmd.arg("JUSTID");
+        }
+        if let Some(last_id) = options.last_id {
+            cmd.arg("LASTID").arg(last_id.to_string());
+        }
+        let value = self.query(&ctx, &cmd).await?;
+        if options.just_id {
+            Ok(Claimed::Ids(reply::ids(&ctx, value)?))
+        } else {
+            Ok(Claimed::Entries(reply::claimed_entries(&ctx, value)?))
+        }
+    }
+
+    async fn auto_claim(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        start: RangeBound,
+        options: &AutoClaimOptions,
+    ) -> Result<AutoClaimed> {
+        options.validate()?;
+        let ctx = self.ctx("XAUTOCLAIM", topic).group(group, GroupCommand::Pending);
+        let mut cmd = redis::cmd("XAUTOCLAIM");
+        cmd.arg(self.stream_key(topic))
+            .arg(group)
+            .arg(consumer)
+            .arg(millis(min_idle))
+            .arg(start.to_string())
+            .arg("COUNT")
+            .arg(options.count);
+        if options.just_id {
+            cmd.arg("JUSTID");
+        }
+        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
+        let (Some(next), Some(claimed), Some(deleted)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(ctx.protocol("XAUTOCLAIM reply without three elements"));
+        };
+        let claimed = if options.just_id {
+            Claimed::Ids(reply::ids(&ctx, claimed)?)
+        } else {
+            Claimed::Entries(reply::claimed_entries(&ctx, claimed)?)
+        };
+        Ok(AutoClaimed {
+            next: reply::id(&ctx, next)?,
+            claimed,
+            deleted: reply::ids(&ctx, deleted)?,
+        })
+    }
+
+    async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
+        let ctx = self.ctx("XDEL", topic);
+        let mut cmd = redis::cmd("XDEL");
+        cmd.arg(self.stream_key(topic));
+        for id in ids {
+            cmd.arg(id.to_string());
+        }
+        reply::uint(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
+        trim.validate()?;
+        let ctx = self.ctx("XTRIM", topic);
+        let mut args: Vec<Vec<u8>> = vec![self.inner.options.index_cleanup_batch.to_string().into_bytes()];
+        trim_args(trim, &mut args);
+        let value = self.script(&ctx, &self.inner.scripts.trim, topic, &args).await?;
+        reply::uint(&ctx, value)
+    }
+
+    async fn len(&self, topic: &Topic) -> Result<u64> {
+        let ctx = self.ctx("XLEN", topic);
+        let mut cmd = redis::cmd("XLEN");
+        cmd.arg(self.stream_key(topic));
+        reply::uint(&ctx, self.query(&ctx, &cmd).await?)
+    }
+
+    async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
+        let ctx = self.ctx("DEL", topic);
+        let (idx, ord) = self.index_keys(topic);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("DEL")
+            .arg(self.stream_key(topic))
+            .cmd("DEL")
+            .arg(&idx)
+            .arg(&ord);
+        let mut conn = self.inner.conn.clone();
+        let counts: Vec<u64> = pipe.query_async(&mut conn).await.map_err(|err| ctx.map(err))?;
+        Ok(counts.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
+        let ctx = self.ctx("XINFO STREAM", topic);
+        let mut cmd = redis::cmd("XINFO");
+        cmd.arg("STREAM").arg(self.stream_key(topic));
+        let mut map = reply::info_map(&ctx, self.query(&ctx, &cmd).await?)?;
+        let mut take = |name: &str| reply::field(&ctx, &mut map, name);
+        Ok(StreamInfo {
+            length: reply::uint(&ctx, take("length")?)?,
+            last_generated_id: reply::id(&ctx, take("last-generated-id")?)?,
+            max_deleted_entry_id: reply::id(&ctx, take("max-deleted-entry-id")?)?,
+            entries_added: reply::uint(&ctx, take("entries-added")?)?,
+            groups: reply::uint(&ctx, take("groups")?)?,
+            first_entry: reply::opt_entry(&ctx, take("first-entry")?)?,
+            last_entry: reply::opt_entry(&ctx, take("last-entry")?)?,
+        })
+    }
+
+    async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
+        let ctx = self.ctx("XINFO GROUPS", topic);
+        let mut cmd = redis::cmd("XINFO");
+        cmd.arg("GROUPS").arg(self.stream_key(topic));
+        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
+            .into_iter()
+            .map(|item| {
+                let mut map = reply::info_map(&ctx, item)?;
+                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
+                Ok(GroupInfo {
+                    name: reply::text(&ctx, take("name")?)?,
+                    consumers: reply::uint(&ctx, take("consumers")?)?,
+                    pending: reply::uint(&ctx, take("pending")?)?,
+                    last_delivered_id: reply::id(&ctx, take("last-delivered-id")?)?,
+                    entries_read: reply::opt_uint(&ctx, take("entries-read")?)?,
+                    lag: reply::opt_uint(&ctx, take("lag")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
+        let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
+        let mut cmd = redis::cmd("XINFO");
+        cmd.arg("CONSUMERS").arg(self.stream_key(topic)).arg(group);
+        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
+            .into_iter()
+            .map(|item| {
+                let mut map = reply::info_map(&ctx, item)?;
+                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
+                Ok(ConsumerInfo {
+                    name: reply::text(&ctx, take("name")?)?,
+                    pending: reply::uint(&ctx, take("pending")?)?,
+                    idle: Duration::from_millis(reply::uint(&ctx, take("idle")?)?),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_is_rounded_up_and_never_zero() {
+        assert_eq!(block_ms(Duration::from_micros(10)), 1);
+        assert_eq!(block_ms(Duration::from_micros(1500)), 2);
+        assert_eq!(block_ms(Duration::from_millis(7)), 7);
+    }
+
+    #[test]
+    fn secrets_are_found_and_scrubbed() {
+        let secrets = secrets_of("redis://u:hunter2@h/0");
+        assert_eq!(secrets, ["hunter2"]);
+        assert_eq!(scrub("failed for hunter2".into(), &secrets), "failed for ***");
+        assert_eq!(secrets_of("redis+unix:///s?pass=pw"), ["pw"]);
+    }
+
+    #[test]
+    fn xadd_arguments() {
+        let options = AppendOptions::new()
+            .no_mkstream()
+            .trim(Trim::maxlen(10).approx().limit(5))
+            .id(EntryId::new(5, 1));
+        let args = xadd_args(&options, &Fields::from_pairs([("a", "1")]));
+        let text: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        assert_eq!(text, ["NOMKSTREAM", "MAXLEN", "~", "10", "LIMIT", "5", "5-1", "a", "1"]);
+    }
+}

@@ -1,0 +1,181 @@
+//! [`RedisOptions`] (what a deployment tunes besides the URL) and the URL redaction that keeps secrets out of
+//! `Debug` output, error messages and logs.
+
+use std::time::Duration;
+
+use bus_core::Error;
+
+/// Tuning of a [`RedisBackend`](crate::RedisBackend). Build with [`RedisOptions::new`] and the setters.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = bus_redis::RedisOptions::new().key_prefix("app1:").response_timeout(Duration::from_secs(2));
+/// assert_eq!(options.key_prefix, "app1:");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisOptions {
+    /// Prepended to every topic name to form its stream key (a namespace). Must not contain `{` or `}`, which
+    /// would break the cluster hash tag of the index keys. Default: empty.
+    pub key_prefix: String,
+    /// How long a non-blocking command may wait for its reply before failing with
+    /// [`Error::Timeout`]. Default: 5 s.
+    pub response_timeout: Duration,
+    /// How long opening a connection may take. Default: 5 s.
+    pub connection_timeout: Duration,
+    /// The longest single `BLOCK` sent to the server: longer or infinite blocks are split into chunks of at
+    /// most this, each on a connection whose response timeout exceeds it. Default: 10 s.
+    pub block_chunk: Duration,
+    /// How many entries a [`lookup`](bus_core::Backend::lookup) scans (oldest first) for a UUID the index
+    /// does not know, before giving up with an error. Default: 10 000.
+    pub lookup_scan_limit: u64,
+    /// Entries per page of that scan. Default: 1 000.
+    pub lookup_page: u64,
+    /// How many stale index entries one trim removes at most (the rest go on the next trim). Default: 1 000.
+    pub index_cleanup_batch: u64,
+    /// Idle dedicated connections kept for blocking reads; more are opened on demand and closed after use.
+    /// Default: 16.
+    pub max_idle_blocking_connections: usize,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            key_prefix: String::new(),
+            response_timeout: Duration::from_secs(5),
+            connection_timeout: Duration::from_secs(5),
+            block_chunk: Duration::from_secs(10),
+            lookup_scan_limit: 10_000,
+            lookup_page: 1_000,
+            index_cleanup_batch: 1_000,
+            max_idle_blocking_connections: 16,
+        }
+    }
+}
+
+impl RedisOptions {
+    /// The defaults.
+    pub fn new() -> RedisOptions {
+        RedisOptions::default()
+    }
+
+    /// Sets the key prefix (namespace).
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> RedisOptions {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// Sets the response timeout of non-blocking commands.
+    pub fn response_timeout(mut self, timeout: Duration) -> RedisOptions {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// Sets the connection timeout.
+    pub fn connection_timeout(mut self, timeout: Duration) -> RedisOptions {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Sets the longest single `BLOCK` sent to the server.
+    pub fn block_chunk(mut self, chunk: Duration) -> RedisOptions {
+        self.block_chunk = chunk;
+        self
+    }
+
+    /// Sets how many entries a lookup scans for an unindexed UUID before giving up.
+    pub fn lookup_scan_limit(mut self, limit: u64) -> RedisOptions {
+        self.lookup_scan_limit = limit;
+        self
+    }
+
+    /// Sets how many idle dedicated connections are kept for blocking reads.
+    pub fn max_idle_blocking_connections(mut self, max: usize) -> RedisOptions {
+        self.max_idle_blocking_connections = max;
+        self
+    }
+
+    /// Checks the values.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.key_prefix.contains(['{', '}']) {
+            return Err(Error::invalid_argument(format!(
+                "invalid key prefix {:?}: braces are reserved for the index keys' cluster hash tag",
+                self.key_prefix
+            )));
+        }
+        if self.block_chunk < Duration::from_millis(1) {
+            return Err(Error::invalid_argument("block_chunk must be at least 1 ms"));
+        }
+        if self.lookup_page == 0 || self.index_cleanup_batch == 0 {
+            return Err(Error::invalid_argument(
+                "lookup_page and index_cleanup_batch must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The URL with any password replaced by `***`: in the user-info part (`user:secret@`) and in a `pass` or
+/// `password` query parameter (unix-socket URLs).
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    // The authority ends at the first '/', '?' or '#'; its user info ends at its last '@'.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{user_info}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password") => {
+                        format!("{name}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("redis://app:s3cret@host:6380/2"),
+            "redis://app:***@host:6380/2"
+        );
+        assert_eq!(redact_url("rediss://:s3cret@host"), "rediss://:***@host");
+        assert_eq!(redact_url("redis://host:6379"), "redis://host:6379");
+        assert_eq!(redact_url("redis://user@host"), "redis://user@host");
+        assert_eq!(
+            redact_url("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
+            "redis+unix:///tmp/r.sock?db=1&pass=***"
+        );
+        assert_eq!(redact_url("redis://u:p@ss@host"), "redis://u:***@host");
+    }
+
+    #[test]
+    fn braces_in_the_prefix_are_refused() {
+        assert!(RedisOptions::new().key_prefix("a{b}:").validate().is_err());
+        assert!(RedisOptions::new().key_prefix("app:").validate().is_ok());
+    }
+}

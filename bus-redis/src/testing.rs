@@ -1,0 +1,190 @@
+//! A Redis server for tests: this crate's, and any other crate's that runs Redis-backed tests (conformance).
+//!
+//! Tests must not need a Redis someone else set up, nor touch one someone else uses. So [`TestRedis::start`]
+//! spawns a private `redis-server` found on `PATH` (no persistence, a temporary directory, a unix socket and
+//! no TCP port, so parallel tests never race for a port) and kills it on drop. When `BUS_REDIS_URL` is set it
+//! uses that server instead, with a unique key prefix per test whose keys are deleted on drop.
+//!
+//! With no server available the test prints a loud `SKIP` line and returns, unless `BUS_REQUIRE_REDIS=1`, which
+//! makes it fail (CI sets it, so a missing server can never pass silently).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bus_core::Result;
+
+use crate::{RedisBackend, RedisOptions};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A Redis server reserved for one test.
+#[derive(Debug)]
+pub struct TestRedis {
+    url: String,
+    prefix: String,
+    child: Option<Child>,
+    dir: Option<PathBuf>,
+}
+
+impl TestRedis {
+    /// A server for the test `name`, or `None` (after printing a loud SKIP line) when there is none.
+    ///
+    /// Fails the test instead of skipping when `BUS_REQUIRE_REDIS=1`.
+    #[allow(
+        clippy::panic,
+        reason = "failing the calling test is this harness's job when Redis is required"
+    )]
+    pub fn start(name: &str) -> Option<TestRedis> {
+        match Self::try_start() {
+            Ok(server) => Some(server),
+            Err(reason) => {
+                if std::env::var("BUS_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+                    panic!("BUS_REQUIRE_REDIS=1 but no Redis server for test {name}: {reason}");
+                }
+                // Straight to the process's stderr: the test harness captures `eprintln!` of passing tests.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n**********\nSKIP {name}: no Redis server ({reason}).\nInstall redis-server (Debian: \
+                     apt-get install redis-server) or set BUS_REDIS_URL; set BUS_REQUIRE_REDIS=1 to fail instead.\n\
+                     **********\n"
+                );
+                None
+            }
+        }
+    }
+
+    /// Starts a private server, or uses `BUS_REDIS_URL`; the error says why neither worked.
+    pub fn try_start() -> std::result::Result<TestRedis, String> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        if let Ok(url) = std::env::var("BUS_REDIS_URL") {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            return Ok(TestRedis {
+                url,
+                prefix: format!("bus-test:{}:{n}:{nanos}:", std::process::id()),
+                child: None,
+                dir: None,
+            });
+        }
+        let dir = std::env::temp_dir().join(format!("bus-redis-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        let socket = dir.join("redis.sock");
+        let child = spawn(&dir, &socket).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&dir);
+        })?;
+        let mut server = TestRedis {
+            url: format!("redis+unix://{}", socket.display()),
+            prefix: String::new(),
+            child: Some(child),
+            dir: Some(dir),
+        };
+        server.wait_ready(&socket)?;
+        Ok(server)
+    }
+
+    fn wait_ready(&mut self, socket: &Path) -> std::result::Result<(), String> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(format!(
+                    "redis-server exited at start ({status}); see its log in {:?}",
+                    self.dir
+                ));
+            }
+            if socket.exists()
+                && let Ok(client) = redis::Client::open(self.url.as_str())
+                && let Ok(mut conn) = client.get_connection()
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err("redis-server did not answer within 10 s".into())
+    }
+
+    /// The URL to connect to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The key prefix tests must use: empty on a private server, unique on a shared one.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// A backend on this server with the test's key prefix.
+    pub async fn backend(&self) -> Result<RedisBackend> {
+        self.backend_with(RedisOptions::new()).await
+    }
+
+    /// A backend with these options; the test's key prefix is put in front of theirs.
+    pub async fn backend_with(&self, options: RedisOptions) -> Result<RedisBackend> {
+        let prefix = format!("{}{}", self.prefix, options.key_prefix);
+        RedisBackend::connect(&self.url, options.key_prefix(prefix)).await
+    }
+
+    /// A plain synchronous connection, for tests that write like a foreign client (`redis-cli`).
+    pub fn raw(&self) -> redis::RedisResult<redis::Connection> {
+        redis::Client::open(self.url.as_str())?.get_connection()
+    }
+}
+
+fn spawn(dir: &Path, socket: &Path) -> std::result::Result<Child, String> {
+    Command::new("redis-server")
+        .arg("--save")
+        .arg("")
+        .arg("--appendonly")
+        .arg("no")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--port")
+        .arg("0")
+        .arg("--unixsocket")
+        .arg(socket)
+        .arg("--unixsocketperm")
+        .arg("700")
+        .arg("--enable-debug-command")
+        .arg("yes")
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot run redis-server from PATH: {err}"))
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if !self.prefix.is_empty() {
+            let _ = delete_prefixed(&self.url, &self.prefix);
+        }
+    }
+}
+
+/// Deletes a test's keys on a shared server: `<prefix>*` and the index keys `{<prefix>*`.
+fn delete_prefixed(url: &str, prefix: &str) -> redis::RedisResult<()> {
+    let mut conn = redis::Client::open(url)?.get_connection()?;
+    for pattern in [format!("{prefix}*"), format!("{{{prefix}*")] {
+        let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut conn)?;
+        if !keys.is_empty() {
+            redis::cmd("DEL").arg(&keys).query::<()>(&mut conn)?;
+        }
+    }
+    Ok(())
+}
