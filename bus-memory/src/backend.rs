@@ -104,6 +104,27 @@ impl MemoryBackend {
         Ok(Some(id))
     }
 
+    /// XRANGE and XREVRANGE: argument checks in Redis's order, then `scan` over the resolved inclusive bounds.
+    fn range_locked(
+        &self,
+        topic: &Topic,
+        start: RangeBound,
+        end: RangeBound,
+        count: Option<u64>,
+        scan: fn(&Stream, EntryId, EntryId, usize) -> Vec<Entry>,
+    ) -> Result<Vec<Entry>> {
+        let (start, end) = (start.resolve_start()?, end.resolve_end()?);
+        let count = count.map(count_arg).transpose()?;
+        if count == Some(0) || start > end {
+            return Ok(Vec::new());
+        }
+        let entries = self.slots().with(topic, |state| {
+            let data = state.data.as_ref()?;
+            Some(scan(&data.stream, start, end, count.unwrap_or(0)))
+        });
+        Ok(entries.flatten().unwrap_or_default())
+    }
+
     fn check_fields(fields: &Fields) -> Result<()> {
         if fields.is_empty() {
             return Err(Error::invalid_argument(
@@ -291,21 +312,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
-        let (start, end) = (start.resolve_start()?, end.resolve_end()?);
-        let count = count.map(count_arg).transpose()?;
-        if count == Some(0) || start > end {
-            return Ok(Vec::new());
-        }
-        Ok(self
-            .slots()
-            .with(topic, |state| {
-                state
-                    .data
-                    .as_ref()
-                    .map(|data| data.stream.range(start, end, count.unwrap_or(0)))
-            })
-            .flatten()
-            .unwrap_or_default())
+        self.range_locked(topic, start, end, count, Stream::range)
     }
 
     async fn rev_range(
@@ -315,21 +322,7 @@ impl Backend for MemoryBackend {
         start: RangeBound,
         count: Option<u64>,
     ) -> Result<Vec<Entry>> {
-        let (start, end) = (start.resolve_start()?, end.resolve_end()?);
-        let count = count.map(count_arg).transpose()?;
-        if count == Some(0) || start > end {
-            return Ok(Vec::new());
-        }
-        Ok(self
-            .slots()
-            .with(topic, |state| {
-                state
-                    .data
-                    .as_ref()
-                    .map(|data| data.stream.rev_range(start, end, count.unwrap_or(0)))
-            })
-            .flatten()
-            .unwrap_or_default())
+        self.range_locked(topic, start, end, count, Stream::rev_range)
     }
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {

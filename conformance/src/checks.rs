@@ -63,6 +63,13 @@ async fn deliver_all(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Re
         .collect())
 }
 
+/// The consumer's pending history after `after` (XREADGROUP with an id).
+async fn history(backend: &dyn Backend, topic: &Topic, after: EntryId) -> Result<Vec<GroupEntry>, Failure> {
+    let cursors = [(topic.clone(), GroupCursor::History(after))];
+    let reply = backend.read_group("g", "c", &cursors, &ReadGroupOptions::new()).await?;
+    Ok(reply.into_iter().flatten().flat_map(|t| t.entries).collect())
+}
+
 async fn group_at_zero(backend: &dyn Backend, topic: &Topic) -> CheckResult {
     let options = GroupCreateOptions::new().mkstream();
     backend
@@ -209,18 +216,9 @@ pub async fn acked_entries_are_never_redelivered(backend: Arc<dyn Backend>) -> C
         1,
         "XACK counts each id once"
     );
-    let history = backend
-        .read_group(
-            "g",
-            "c",
-            &[(topic.clone(), GroupCursor::History(EntryId::MIN))],
-            &ReadGroupOptions::new(),
-        )
-        .await?;
-    let history: Vec<EntryId> = history
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t.entries)
+    let history: Vec<EntryId> = history(backend.as_ref(), &topic, EntryId::MIN)
+        .await?
+        .iter()
         .map(|e| e.id())
         .collect();
     ensure_eq!(history, vec![id(2, 0)], "history after acking 1-0");
@@ -237,18 +235,9 @@ pub async fn history_replays_pending_and_counts_deliveries(backend: Arc<dyn Back
     fill(backend.as_ref(), &topic, 3).await?;
     group_at_zero(backend.as_ref(), &topic).await?;
     deliver_all(backend.as_ref(), &topic, "c").await?;
-    let history = backend
-        .read_group(
-            "g",
-            "c",
-            &[(topic.clone(), GroupCursor::History(id(1, 0)))],
-            &ReadGroupOptions::new(),
-        )
-        .await?;
-    let history: Vec<EntryId> = history
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t.entries)
+    let history: Vec<EntryId> = history(backend.as_ref(), &topic, id(1, 0))
+        .await?
+        .iter()
         .map(|e| e.id())
         .collect();
     ensure_eq!(
@@ -269,15 +258,7 @@ pub async fn history_reports_deleted_entries(backend: Arc<dyn Backend>) -> Check
     group_at_zero(backend.as_ref(), &topic).await?;
     deliver_all(backend.as_ref(), &topic, "c").await?;
     backend.delete(&topic, &[id(1, 0)]).await?;
-    let history = backend
-        .read_group(
-            "g",
-            "c",
-            &[(topic.clone(), GroupCursor::History(EntryId::MIN))],
-            &ReadGroupOptions::new(),
-        )
-        .await?;
-    let entries: Vec<GroupEntry> = history.into_iter().flatten().flat_map(|t| t.entries).collect();
+    let entries = history(backend.as_ref(), &topic, EntryId::MIN).await?;
     ensure!(
         matches!(entries.as_slice(), [GroupEntry::Deleted(first), GroupEntry::Present(second)] if *first == id(1, 0) && second.id == id(2, 0)),
         "history with a deleted entry: {entries:?}"
