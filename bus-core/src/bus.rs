@@ -129,7 +129,7 @@ impl Received {
             Received::Deleted { entry_id } => Err(Error::Malformed {
                 topic: topic.to_string(),
                 entry_id,
-                reason: Malformed::MissingField { field: "id" },
+                reason: Malformed::Deleted,
             }),
         }
     }

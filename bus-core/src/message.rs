@@ -162,6 +162,8 @@ pub enum Malformed {
         /// The JSON parser's message.
         error: String,
     },
+    /// The entry has no fields at all: it was deleted from the stream after it was delivered (history reads).
+    Deleted,
 }
 
 impl fmt::Display for Malformed {
@@ -172,6 +174,7 @@ impl fmt::Display for Malformed {
             Malformed::InvalidUuid { value } => write!(f, "field 'id' is not a canonical UUID: {value:?}"),
             Malformed::PayloadNotUtf8 => f.write_str("field 'payload' is not UTF-8"),
             Malformed::PayloadNotJson { error } => write!(f, "field 'payload' is not JSON: {error}"),
+            Malformed::Deleted => f.write_str("the entry was deleted from the stream after delivery"),
         }
     }
 }

@@ -113,7 +113,7 @@ impl Group {
 
     /// Whether a `>` read would find entries (Redis serves synchronously only then).
     pub(crate) fn has_new(&self, stream: &Stream) -> bool {
-        stream.last_entry().is_some_and(|last| last.id > self.last_id)
+        stream.last_live_id().is_some_and(|last| last > self.last_id)
     }
 
     /// XREADGROUP `>`: delivers up to `count` entries after the group's last id to `consumer`.

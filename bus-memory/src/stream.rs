@@ -63,17 +63,33 @@ impl Stream {
         self.length
     }
 
-    /// Redis's `first_id`: the first live entry, or 0-0 when empty.
+    /// Redis's `first_id`: the first live entry, or 0-0 when empty. Every node holds a live entry, so this
+    /// looks at the first node only.
     pub(crate) fn first_id(&self) -> EntryId {
-        self.first_entry().map_or(EntryId::MIN, |e| e.id)
+        self.first_slot().map_or(EntryId::MIN, |slot| slot.id)
+    }
+
+    /// The id of the last live entry (Redis's `streamLastValidID`), looking at the last node only.
+    pub(crate) fn last_live_id(&self) -> Option<EntryId> {
+        let node = self.nodes.back()?;
+        node.slots
+            .iter()
+            .rev()
+            .find(|slot| slot.fields.is_some())
+            .map(|slot| slot.id)
+    }
+
+    fn first_slot(&self) -> Option<&Slot> {
+        self.nodes.front()?.slots.iter().find(|slot| slot.fields.is_some())
     }
 
     pub(crate) fn first_entry(&self) -> Option<Entry> {
-        self.range(EntryId::MIN, EntryId::MAX, 1).pop()
+        self.first_slot().and_then(live_entry)
     }
 
     pub(crate) fn last_entry(&self) -> Option<Entry> {
-        self.rev_range(EntryId::MIN, EntryId::MAX, 1).pop()
+        let id = self.last_live_id()?;
+        self.get(id).map(|fields| Entry::new(id, fields.clone()))
     }
 
     /// Appends an entry whose id the caller checked to be above `last_id`.

@@ -98,43 +98,34 @@ fn block_ms(duration: Duration) -> u64 {
     ms.max(1)
 }
 
-/// Appends the trim arguments (`MAXLEN|MINID =|~ threshold [LIMIT n]`).
-fn trim_args(trim: &Trim, args: &mut Vec<Vec<u8>>) {
+/// Writes the trim arguments (`MAXLEN|MINID =|~ threshold [LIMIT n]`) through `push`.
+fn push_trim_args(trim: &Trim, push: &mut impl FnMut(&[u8])) {
     let (name, threshold) = match trim.strategy {
         TrimStrategy::MaxLen(len) => ("MAXLEN", len.to_string()),
         TrimStrategy::MinId(id) => ("MINID", id.to_string()),
     };
-    args.push(name.into());
-    args.push(if trim.approx { "~" } else { "=" }.into());
-    args.push(threshold.into_bytes());
+    push(name.as_bytes());
+    push(if trim.approx { b"~" } else { b"=" });
+    push(threshold.as_bytes());
     if let Some(limit) = trim.limit {
-        args.push("LIMIT".into());
-        args.push(limit.to_string().into_bytes());
+        push(b"LIMIT");
+        push(limit.to_string().as_bytes());
     }
 }
 
-/// The arguments of XADD after the key.
-fn xadd_args(options: &AppendOptions, fields: &Fields) -> Vec<Vec<u8>> {
-    let mut args: Vec<Vec<u8>> = Vec::with_capacity(6 + 2 * fields.len());
+/// Writes the arguments of XADD after the key through `push`, field values without an intermediate copy.
+fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMut(&[u8])) {
     if options.no_mkstream {
-        args.push("NOMKSTREAM".into());
+        push(b"NOMKSTREAM");
     }
     if let Some(trim) = &options.trim {
-        trim_args(trim, &mut args);
+        push_trim_args(trim, push);
     }
-    args.push(options.id.to_string().into_bytes());
+    push(options.id.to_string().as_bytes());
     for (name, value) in fields.iter() {
-        args.push(name.to_vec());
-        args.push(value.to_vec());
+        push(name);
+        push(value);
     }
-    args
-}
-
-fn with_args(mut cmd: Cmd, args: &[Vec<u8>]) -> Cmd {
-    for arg in args {
-        cmd.arg(arg.as_slice());
-    }
-    cmd
 }
 
 impl RedisBackend {
@@ -194,6 +185,17 @@ impl RedisBackend {
         &self.inner.options
     }
 
+    /// Appends `STREAMS key… id…` for a multi-topic read (XREAD, XREADGROUP).
+    fn push_streams<C: std::fmt::Display>(&self, cmd: &mut redis::Cmd, cursors: &[(Topic, C)]) {
+        cmd.arg("STREAMS");
+        for (topic, _) in cursors {
+            cmd.arg(self.stream_key(topic));
+        }
+        for (_, cursor) in cursors {
+            cmd.arg(cursor.to_string());
+        }
+    }
+
     /// The stream key of a topic: the key prefix followed by the topic name.
     pub fn stream_key(&self, topic: &Topic) -> String {
         format!("{}{}", self.inner.options.key_prefix, topic.as_str())
@@ -214,20 +216,33 @@ impl RedisBackend {
         )
     }
 
+    fn multi_ctx<'a>(&'a self, command: &'static str, topics: Vec<&'a Topic>) -> Ctx<'a> {
+        Ctx::multi(
+            command,
+            topics,
+            &self.inner.options.key_prefix,
+            self.inner.options.response_timeout,
+        )
+    }
+
     async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
         let mut conn = self.inner.conn.clone();
         cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
     }
 
-    /// Runs one of the scripts on `topic`'s keys (stream, index hash, index order) with `args`.
-    async fn script(&self, ctx: &Ctx<'_>, script: &redis::Script, topic: &Topic, args: &[Vec<u8>]) -> Result<Value> {
+    /// Runs one of the scripts on `topic`'s keys (stream, index hash, index order); `args` adds its arguments.
+    async fn script(
+        &self,
+        ctx: &Ctx<'_>,
+        script: &redis::Script,
+        topic: &Topic,
+        args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
+    ) -> Result<Value> {
         let key = self.stream_key(topic);
         let (idx, ord) = self.index_keys(topic);
         let mut invocation = script.key(&key);
         invocation.key(&idx).key(&ord);
-        for arg in args {
-            invocation.arg(arg.as_slice());
-        }
+        args(&mut invocation);
         let mut conn = self.inner.conn.clone();
         invocation
             .invoke_async::<Value>(&mut conn)
@@ -260,14 +275,17 @@ impl RedisBackend {
         fields: &Fields,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        let mut args: Vec<Vec<u8>> = vec![
-            mode.into(),
-            uuid.hyphenated().to_string().into_bytes(),
-            if options.trim.is_some() { "1" } else { "0" }.into(),
-            self.inner.options.index_cleanup_batch.to_string().into_bytes(),
-        ];
-        args.extend(xadd_args(options, fields));
-        let value = match self.script(ctx, &self.inner.scripts.append, topic, &args).await {
+        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation
+                .arg(mode)
+                .arg(uuid.hyphenated().to_string())
+                .arg(if options.trim.is_some() { "1" } else { "0" })
+                .arg(self.inner.options.index_cleanup_batch);
+            push_xadd_args(options, fields, &mut |arg| {
+                invocation.arg(arg);
+            });
+        };
+        let value = match self.script(ctx, &self.inner.scripts.append, topic, fill).await {
             Ok(value) => value,
             Err(err) => return Err(self.with_last_id(topic, err).await),
         };
@@ -445,11 +463,10 @@ impl RedisBackend {
             };
             scanned += entries.len() as u64;
             if let Some(found) = entries.iter().find(|e| uuid_of(&e.fields) == Some(uuid)) {
-                let args = [
-                    uuid.hyphenated().to_string().into_bytes(),
-                    found.id.to_string().into_bytes(),
-                ];
-                let remembered = self.script(ctx, &self.inner.scripts.remember, topic, &args).await?;
+                let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
+                    invocation.arg(uuid.hyphenated().to_string()).arg(found.id.to_string());
+                };
+                let remembered = self.script(ctx, &self.inner.scripts.remember, topic, fill).await?;
                 return Ok(Some(reply::opt_id(ctx, remembered)?.unwrap_or(found.id)));
             }
             if (entries.len() as u64) < page {
@@ -486,14 +503,11 @@ impl Backend for RedisBackend {
                 .await?;
             return Ok(published.map(|p| p.entry_id));
         }
-        let cmd = with_args(
-            {
-                let mut cmd = redis::cmd("XADD");
-                cmd.arg(self.stream_key(topic));
-                cmd
-            },
-            &xadd_args(options, &fields),
-        );
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(self.stream_key(topic));
+        push_xadd_args(options, &fields, &mut |arg| {
+            cmd.arg(arg);
+        });
         match self.query(&ctx, &cmd).await {
             Ok(value) => reply::opt_id(&ctx, value),
             Err(err) => Err(self.with_last_id(topic, err).await),
@@ -509,8 +523,10 @@ impl Backend for RedisBackend {
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
         let ctx = self.ctx("XRANGE", topic);
-        let args = [uuid.hyphenated().to_string().into_bytes()];
-        let value = self.script(&ctx, &self.inner.scripts.lookup, topic, &args).await?;
+        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation.arg(uuid.hyphenated().to_string());
+        };
+        let value = self.script(&ctx, &self.inner.scripts.lookup, topic, fill).await?;
         if let Some(id) = reply::opt_id(&ctx, value)? {
             return Ok(Some(id));
         }
@@ -549,12 +565,7 @@ impl Backend for RedisBackend {
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
-        let ctx = Ctx::multi(
-            "XREAD",
-            topics.clone(),
-            &self.inner.options.key_prefix,
-            self.inner.options.response_timeout,
-        );
+        let ctx = self.multi_ctx("XREAD", topics.clone());
         let keys = self.key_map(cursors);
         let build = |cursors: &[(Topic, ReadCursor)], block: Option<u64>| {
             let mut cmd = redis::cmd("XREAD");
@@ -564,13 +575,7 @@ impl Backend for RedisBackend {
             if let Some(ms) = block {
                 cmd.arg("BLOCK").arg(ms);
             }
-            cmd.arg("STREAMS");
-            for (topic, _) in cursors {
-                cmd.arg(self.stream_key(topic));
-            }
-            for (_, cursor) in cursors {
-                cmd.arg(cursor.to_string());
-            }
+            self.push_streams(&mut cmd, cursors);
             cmd
         };
         let value = match options.block {
@@ -675,13 +680,9 @@ impl Backend for RedisBackend {
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
-        let ctx = Ctx::multi(
-            "XREADGROUP",
-            topics.clone(),
-            &self.inner.options.key_prefix,
-            self.inner.options.response_timeout,
-        )
-        .group(group, GroupCommand::ReadGroup);
+        let ctx = self
+            .multi_ctx("XREADGROUP", topics.clone())
+            .group(group, GroupCommand::ReadGroup);
         let keys = self.key_map(cursors);
         let build = |block: Option<u64>| {
             let mut cmd = redis::cmd("XREADGROUP");
@@ -695,13 +696,7 @@ impl Backend for RedisBackend {
             if options.no_ack {
                 cmd.arg("NOACK");
             }
-            cmd.arg("STREAMS");
-            for (topic, _) in cursors {
-                cmd.arg(self.stream_key(topic));
-            }
-            for (_, cursor) in cursors {
-                cmd.arg(cursor.to_string());
-            }
+            self.push_streams(&mut cmd, cursors);
             cmd
         };
         let value = match options.block {
@@ -889,9 +884,13 @@ impl Backend for RedisBackend {
     async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
         trim.validate()?;
         let ctx = self.ctx("XTRIM", topic);
-        let mut args: Vec<Vec<u8>> = vec![self.inner.options.index_cleanup_batch.to_string().into_bytes()];
-        trim_args(trim, &mut args);
-        let value = self.script(&ctx, &self.inner.scripts.trim, topic, &args).await?;
+        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation.arg(self.inner.options.index_cleanup_batch);
+            push_trim_args(trim, &mut |arg| {
+                invocation.arg(arg);
+            });
+        };
+        let value = self.script(&ctx, &self.inner.scripts.trim, topic, fill).await?;
         reply::uint(&ctx, value)
     }
 
@@ -999,8 +998,10 @@ mod tests {
             .no_mkstream()
             .trim(Trim::maxlen(10).approx().limit(5))
             .id(EntryId::new(5, 1));
-        let args = xadd_args(&options, &Fields::from_pairs([("a", "1")]));
-        let text: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let mut text = Vec::new();
+        push_xadd_args(&options, &Fields::from_pairs([("a", "1")]), &mut |arg| {
+            text.push(String::from_utf8_lossy(arg).into_owned());
+        });
         assert_eq!(text, ["NOMKSTREAM", "MAXLEN", "~", "10", "LIMIT", "5", "5-1", "a", "1"]);
     }
 }

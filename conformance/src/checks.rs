@@ -352,7 +352,7 @@ pub async fn blocking_read_is_served_by_an_append(backend: Arc<dyn Backend>) -> 
                 .await
         })
     };
-    // Let the reader block before appending; a backend that polls or misses the wake-up fails below.
+    // Let the reader block before appending; a backend that misses the wake-up fails below.
     tokio::time::sleep(Duration::from_millis(200)).await;
     backend
         .append(&topic, fields(1), &AppendOptions::new().id(id(1, 0)))
