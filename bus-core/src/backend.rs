@@ -44,6 +44,23 @@ pub trait Backend: Send + Sync + Debug + 'static {
     /// a foreign producer wrote the UUID more than once). Returns `None` with `no_mkstream` on a missing topic.
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>>;
 
+    /// Publishes several messages to one topic, in order, each exactly as [`Backend::publish`] would (so a
+    /// message repeated within the batch is a duplicate of its first occurrence). Backends that talk to a server
+    /// send the batch in one round trip; the default publishes one by one. A failure stops the batch: messages
+    /// before it are published, later ones are not attempted.
+    async fn publish_batch(
+        &self,
+        topic: &Topic,
+        messages: &[Message],
+        options: &AppendOptions,
+    ) -> Result<Vec<Option<Published>>> {
+        let mut published = Vec::with_capacity(messages.len());
+        for message in messages {
+            published.push(self.publish(topic, message, options).await?);
+        }
+        Ok(published)
+    }
+
     /// The id of the oldest entry of the topic whose `id` field is this UUID.
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>>;
 

@@ -303,12 +303,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        Ok(self
-            .slots()
-            .with(topic, |state| {
-                state.data.as_ref().and_then(|data| data.stream.lookup(&uuid))
-            })
-            .flatten())
+        MemoryBackend::lookup(self, topic, uuid).await
     }
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {

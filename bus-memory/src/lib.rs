@@ -141,6 +141,15 @@ impl MemoryBackend {
             .flatten()
     }
 
+    /// [`Backend::lookup`] without the boxed future of a trait-object call: the oldest entry of the topic holding
+    /// the message UUID, in O(1).
+    pub async fn lookup(&self, topic: &Topic, uuid: bus_core::Uuid) -> Result<Option<EntryId>> {
+        let found = self.slots().with(topic, |state| {
+            state.data.as_ref().and_then(|data| data.stream.lookup(&uuid))
+        });
+        Ok(found.flatten())
+    }
+
     /// Names of the topics that exist, sorted.
     pub fn topics(&self) -> Vec<Topic> {
         self.slots().topics()
