@@ -46,8 +46,8 @@ pub trait Backend: Send + Sync + Debug + 'static {
 
     /// Publishes several messages to one topic, in order, each exactly as [`Backend::publish`] would (so a
     /// message repeated within the batch is a duplicate of its first occurrence). Backends that talk to a server
-    /// send the batch in one round trip; the default publishes one by one. A failure stops the batch: messages
-    /// before it are published, later ones are not attempted.
+    /// send the batch in one round trip; the default publishes one by one. On an error some messages of the batch
+    /// may be published and others not: retry the whole batch, which publishing's idempotency makes safe.
     async fn publish_batch(
         &self,
         topic: &Topic,
