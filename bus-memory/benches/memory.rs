@@ -295,6 +295,19 @@ fn bench_lookup(c: &mut Criterion) {
                 async move { black_box(backend.lookup(topic, key).await.unwrap()).unwrap() }
             });
         });
+        // The same lookup through a trait object, as `Bus::lookup` makes it: adds the boxed future of
+        // `#[async_trait]`.
+        let shared: std::sync::Arc<dyn Backend> = std::sync::Arc::new(backend.clone());
+        group.bench_function(BenchmarkId::new("dyn_backend_lookup", size), |b| {
+            let next = Cell::new(0usize);
+            let (shared, topic, probes, next) = (&shared, &topic, &probes, &next);
+            b.to_async(&rt).iter(|| {
+                let i = next.get();
+                next.set(i.wrapping_add(1));
+                let key = probes[i & (PROBES - 1)];
+                async move { black_box(shared.lookup(topic, key).await.unwrap()).unwrap() }
+            });
+        });
         group.finish();
     }
 }

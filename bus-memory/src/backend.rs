@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bus_core::message::uuid_of;
 use bus_core::options::{MAX_REDIS_INTEGER, validate_entries_read};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry,
@@ -95,10 +96,14 @@ impl MemoryBackend {
             });
         }
         let id = next_append_id(options.id, last, now, topic)?;
+        let uuid = uuid_of(&fields);
         let data = state.data.get_or_insert_with(StreamData::default);
         data.stream.push(id, fields);
+        if let Some(uuid) = uuid {
+            self.index().insert(topic, uuid, id);
+        }
         if let Some(trim) = &options.trim {
-            data.stream.trim(trim.strategy, trim.approx, trim.effective_limit());
+            self.trim_locked(topic, &mut data.stream, trim);
         }
         blocking::serve_waiters(topic, state, now);
         Ok(Some(id))
@@ -123,6 +128,20 @@ impl MemoryBackend {
             Some(scan(&data.stream, start, end, count.unwrap_or(0)))
         });
         Ok(entries.flatten().unwrap_or_default())
+    }
+
+    /// Trims a locked stream, keeping the UUID index in step.
+    fn trim_locked(&self, topic: &Topic, stream: &mut Stream, trim: &Trim) -> u64 {
+        stream.trim(trim.strategy, trim.approx, trim.effective_limit(), &mut |id, fields| {
+            self.unindex(topic, id, fields);
+        })
+    }
+
+    /// Removes a deleted or trimmed entry from the UUID index (with the topic's lock held).
+    fn unindex(&self, topic: &Topic, id: EntryId, fields: &Fields) {
+        if let Some(uuid) = uuid_of(fields) {
+            self.index().remove(topic, &uuid, id);
+        }
     }
 
     fn check_fields(fields: &Fields) -> Result<()> {
@@ -284,7 +303,8 @@ impl Backend for MemoryBackend {
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
         options.validate()?;
         let publish = |state: &mut TopicState| -> Result<Option<Published>> {
-            if let Some(entry_id) = state.data.as_ref().and_then(|data| data.stream.lookup(&message.id())) {
+            // Under the topic's lock, so a concurrent publish of the same UUID cannot slip in between.
+            if let Some(entry_id) = self.index().lookup(topic, &message.id()) {
                 return Ok(Some(Published {
                     entry_id,
                     duplicate: true,
@@ -578,33 +598,28 @@ impl Backend for MemoryBackend {
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
-        Ok(self
-            .slots()
-            .with(topic, |state| {
-                let stream = &mut state.data.as_mut()?.stream;
-                let mut deleted = 0;
-                for &id in ids {
-                    if stream.delete(id) {
-                        stream.max_deleted_id = stream.max_deleted_id.max(id);
-                        deleted += 1;
-                    }
+        let deleted = self.slots().with(topic, |state| {
+            let stream = &mut state.data.as_mut()?.stream;
+            let mut deleted = 0;
+            for &id in ids {
+                if let Some(fields) = stream.delete(id) {
+                    self.unindex(topic, id, &fields);
+                    stream.max_deleted_id = stream.max_deleted_id.max(id);
+                    deleted += 1;
                 }
-                Some(deleted)
-            })
-            .flatten()
-            .unwrap_or(0))
+            }
+            Some(deleted)
+        });
+        Ok(deleted.flatten().unwrap_or(0))
     }
 
     async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
         trim.validate()?;
-        Ok(self
-            .slots()
-            .with(topic, |state| {
-                let stream = &mut state.data.as_mut()?.stream;
-                Some(stream.trim(trim.strategy, trim.approx, trim.effective_limit()))
-            })
-            .flatten()
-            .unwrap_or(0))
+        let trimmed = self.slots().with(topic, |state| {
+            let stream = &mut state.data.as_mut()?.stream;
+            Some(self.trim_locked(topic, stream, trim))
+        });
+        Ok(trimmed.flatten().unwrap_or(0))
     }
 
     async fn len(&self, topic: &Topic) -> Result<u64> {
@@ -619,11 +634,14 @@ impl Backend for MemoryBackend {
         let existed = self
             .slots()
             .with(topic, |state| {
-                let existed = state.data.take().is_some();
-                if existed {
-                    blocking::fail_group_waiters(topic, state);
+                let Some(data) = state.data.take() else {
+                    return false;
+                };
+                for entry in data.stream.range(EntryId::MIN, EntryId::MAX, 0) {
+                    self.unindex(topic, entry.id, &entry.fields);
                 }
-                existed
+                blocking::fail_group_waiters(topic, state);
+                true
             })
             .unwrap_or(false);
         self.slots().remove_if_vacant(topic);

@@ -24,6 +24,8 @@
 //!
 //! # Design
 //! - Each topic is a mutex-protected state in a `DashMap`; no lock is held across an await or across two topics.
+//! - The message-UUID index is shared by all topics (see `index`) and updated inside each topic's critical section,
+//!   so lookups take no topic lock.
 //! - Entries live in nodes of 100 slots like Redis's listpacks (see `stream`); costs: append O(1), range
 //!   O(log n + k), UUID lookup O(1), `>` read O(log n + k), ack O(log n) per id.
 //! - Blocked readers wait in a FIFO queue per topic and are served by the append itself (see `blocking`).
@@ -42,6 +44,7 @@
 mod backend;
 mod blocking;
 mod group;
+mod index;
 mod slot;
 mod stream;
 
@@ -53,6 +56,7 @@ use bus_core::{
     ReadOptions, Result, Topic,
 };
 
+use crate::index::UuidIndex;
 use crate::slot::Slots;
 
 /// The in-memory backend. Cloning it shares the same topics.
@@ -64,6 +68,7 @@ pub struct MemoryBackend {
 #[derive(Debug)]
 struct Inner {
     slots: Slots,
+    index: UuidIndex,
     clock: Clock,
 }
 
@@ -117,6 +122,7 @@ impl MemoryBackend {
         MemoryBackend {
             inner: Arc::new(Inner {
                 slots: Slots::default(),
+                index: UuidIndex::default(),
                 clock,
             }),
         }
@@ -131,6 +137,10 @@ impl MemoryBackend {
         &self.inner.slots
     }
 
+    fn index(&self) -> &UuidIndex {
+        &self.inner.index
+    }
+
     fn now(&self) -> u64 {
         self.inner.clock.now_ms()
     }
@@ -142,12 +152,9 @@ impl MemoryBackend {
     }
 
     /// [`Backend::lookup`] without the boxed future of a trait-object call: the oldest entry of the topic holding
-    /// the message UUID, in O(1).
+    /// the message UUID, in O(1) and without taking the topic's lock.
     pub async fn lookup(&self, topic: &Topic, uuid: bus_core::Uuid) -> Result<Option<EntryId>> {
-        let found = self.slots().with(topic, |state| {
-            state.data.as_ref().and_then(|data| data.stream.lookup(&uuid))
-        });
-        Ok(found.flatten())
+        Ok(self.index().lookup(topic, &uuid))
     }
 
     /// Names of the topics that exist, sorted.
@@ -156,17 +163,20 @@ impl MemoryBackend {
     }
 
     /// Storage figures of a topic, or `None` if it does not exist: they show memory staying bounded under trims.
+    /// Counting the indexed UUIDs scans the whole index: this is for tests and diagnostics, not hot paths.
     pub fn stats(&self, topic: &Topic) -> Option<TopicStats> {
-        self.slots()
+        let (entries, nodes) = self
+            .slots()
             .with(topic, |state| {
                 let stream = &state.data.as_ref()?.stream;
-                Some(TopicStats {
-                    entries: stream.len(),
-                    nodes: stream.node_count(),
-                    indexed_uuids: stream.index_len(),
-                })
+                Some((stream.len(), stream.node_count()))
             })
-            .flatten()
+            .flatten()?;
+        Some(TopicStats {
+            entries,
+            nodes,
+            indexed_uuids: self.index().count_for(topic),
+        })
     }
 
     /// A copy of a topic's entries and groups, or `None` if it does not exist.

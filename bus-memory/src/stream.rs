@@ -4,13 +4,13 @@
 //! empties; approximate trimming removes whole nodes only. Emulating the nodes (with Redis's node size when
 //! `stream-node-max-bytes` is 0, i.e. 100 entries, tombstones included) makes `MAXLEN ~`/`MINID ~` and `LIMIT`
 //! remove exactly the entries a real server would. Nodes are found by binary search, so append is O(1),
-//! a lookup by id O(log n) and a range O(log n + k). The UUID index maps message ids to entry ids in O(1) and is
-//! updated by every insertion and removal, so it never names an entry that is gone.
+//! a lookup by id O(log n) and a range O(log n + k). Removals report each removed entry to the caller, which
+//! keeps the UUID index (`crate::index`) in step.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use bus_core::options::NODE_MAX_ENTRIES;
-use bus_core::{Entry, EntryId, Fields, TrimStrategy, Uuid};
+use bus_core::{Entry, EntryId, Fields, TrimStrategy};
 
 /// One slot of a node: an entry, or the tombstone of a deleted one.
 #[derive(Clone, Debug)]
@@ -40,14 +40,7 @@ impl Node {
     }
 }
 
-/// Entry ids holding one message UUID, oldest first (more than one only when a foreign producer repeated it).
-#[derive(Clone, Debug)]
-enum IndexedIds {
-    One(EntryId),
-    Many(Vec<EntryId>),
-}
-
-/// The entries of a stream with the counters Redis keeps beside them, and the UUID index.
+/// The entries of a stream with the counters Redis keeps beside them.
 #[derive(Debug, Default)]
 pub(crate) struct Stream {
     nodes: VecDeque<Node>,
@@ -55,7 +48,6 @@ pub(crate) struct Stream {
     pub(crate) last_id: EntryId,
     pub(crate) max_deleted_id: EntryId,
     pub(crate) entries_added: u64,
-    index: HashMap<Uuid, IndexedIds, foldhash::fast::RandomState>,
 }
 
 impl Stream {
@@ -94,9 +86,6 @@ impl Stream {
 
     /// Appends an entry whose id the caller checked to be above `last_id`.
     pub(crate) fn push(&mut self, id: EntryId, fields: Fields) {
-        if let Some(uuid) = bus_core::message::uuid_of(&fields) {
-            self.index_insert(uuid, id);
-        }
         let slot = Slot {
             id,
             fields: Some(fields),
@@ -158,32 +147,30 @@ impl Stream {
             .collect()
     }
 
-    /// Deletes one entry (XDEL's per-id step); the caller updates `max_deleted_id`.
-    pub(crate) fn delete(&mut self, id: EntryId) -> bool {
-        let Some(node_index) = self.node_index(id) else {
-            return false;
-        };
-        let Some(node) = self.nodes.get_mut(node_index) else {
-            return false;
-        };
-        let Ok(slot_index) = node.slot_index(id) else {
-            return false;
-        };
-        let Some(fields) = node.slots.get_mut(slot_index).and_then(|slot| slot.fields.take()) else {
-            return false;
-        };
+    /// Deletes one entry (XDEL's per-id step) and returns its fields; the caller updates `max_deleted_id`.
+    pub(crate) fn delete(&mut self, id: EntryId) -> Option<Fields> {
+        let node_index = self.node_index(id)?;
+        let node = self.nodes.get_mut(node_index)?;
+        let slot_index = node.slot_index(id).ok()?;
+        let fields = node.slots.get_mut(slot_index)?.fields.take()?;
         node.live -= 1;
         if node.live == 0 {
             self.nodes.remove(node_index);
         }
         self.length -= 1;
-        self.unindex(id, &fields);
-        true
+        Some(fields)
     }
 
     /// Redis's `streamTrim`: removes whole nodes from the head while the strategy allows, then (exact trims
     /// only) marks entries of the next node deleted. `limit` bounds the entries removed (0: unbounded).
-    pub(crate) fn trim(&mut self, strategy: TrimStrategy, approx: bool, limit: u64) -> u64 {
+    /// `removed` sees every entry removed.
+    pub(crate) fn trim(
+        &mut self,
+        strategy: TrimStrategy,
+        approx: bool,
+        limit: u64,
+        removed: &mut impl FnMut(EntryId, &Fields),
+    ) -> u64 {
         let mut deleted = 0u64;
         while let Some(node) = self.nodes.front() {
             if let TrimStrategy::MaxLen(max) = strategy
@@ -201,14 +188,18 @@ impl Stream {
             };
             if remove_node {
                 if let Some(node) = self.nodes.pop_front() {
-                    self.unindex_node(&node);
+                    for slot in &node.slots {
+                        if let Some(fields) = &slot.fields {
+                            removed(slot.id, fields);
+                        }
+                    }
                 }
                 self.length -= entries;
                 deleted += entries;
                 continue;
             }
             if !approx {
-                deleted += self.trim_front_node(strategy);
+                deleted += self.trim_front_node(strategy, removed);
             }
             break;
         }
@@ -216,11 +207,11 @@ impl Stream {
     }
 
     /// The exact part of a trim: marks entries of the first node deleted until the strategy is satisfied.
-    fn trim_front_node(&mut self, strategy: TrimStrategy) -> u64 {
+    fn trim_front_node(&mut self, strategy: TrimStrategy, removed: &mut impl FnMut(EntryId, &Fields)) -> u64 {
         let Some(mut node) = self.nodes.pop_front() else {
             return 0;
         };
-        let mut removed = Vec::new();
+        let mut count = 0;
         for slot in &mut node.slots {
             let satisfied = match strategy {
                 TrimStrategy::MaxLen(max) => self.length <= max,
@@ -232,78 +223,20 @@ impl Stream {
             if let Some(fields) = slot.fields.take() {
                 node.live -= 1;
                 self.length -= 1;
-                removed.push((slot.id, fields));
+                removed(slot.id, &fields);
+                count += 1;
             }
-        }
-        for (id, fields) in &removed {
-            self.unindex(*id, fields);
         }
         // Redis never empties a node this way (it would have removed it whole), but stay safe.
         if node.live > 0 {
             self.nodes.push_front(node);
         }
-        removed.len() as u64
-    }
-
-    /// The oldest live entry holding this message UUID.
-    pub(crate) fn lookup(&self, uuid: &Uuid) -> Option<EntryId> {
-        match self.index.get(uuid)? {
-            IndexedIds::One(id) => Some(*id),
-            IndexedIds::Many(ids) => ids.first().copied(),
-        }
-    }
-
-    fn index_insert(&mut self, uuid: Uuid, id: EntryId) {
-        match self.index.get_mut(&uuid) {
-            None => {
-                self.index.insert(uuid, IndexedIds::One(id));
-            }
-            Some(IndexedIds::One(existing)) => {
-                let ids = vec![*existing, id];
-                self.index.insert(uuid, IndexedIds::Many(ids));
-            }
-            // Appends come in id order, so pushing keeps the list sorted.
-            Some(IndexedIds::Many(ids)) => ids.push(id),
-        }
-    }
-
-    fn unindex_node(&mut self, node: &Node) {
-        for slot in &node.slots {
-            if let Some(fields) = &slot.fields {
-                self.unindex(slot.id, fields);
-            }
-        }
-    }
-
-    fn unindex(&mut self, id: EntryId, fields: &Fields) {
-        let Some(uuid) = bus_core::message::uuid_of(fields) else {
-            return;
-        };
-        let now_empty = match self.index.get_mut(&uuid) {
-            Some(IndexedIds::One(existing)) => *existing == id,
-            Some(IndexedIds::Many(ids)) => {
-                ids.retain(|existing| *existing != id);
-                if let [only] = ids.as_slice() {
-                    let only = *only;
-                    self.index.insert(uuid, IndexedIds::One(only));
-                }
-                false
-            }
-            None => false,
-        };
-        if now_empty {
-            self.index.remove(&uuid);
-        }
+        count
     }
 
     /// Number of nodes (for tests of the node emulation and memory bounds).
     pub(crate) fn node_count(&self) -> usize {
         self.nodes.len()
-    }
-
-    /// Number of index entries (for tests that the index stays bounded).
-    pub(crate) fn index_len(&self) -> usize {
-        self.index.len()
     }
 
     /// Redis's `streamRangeHasTombstones(s, start, NULL)`: may a deleted entry lie at or after `start`?
@@ -367,14 +300,14 @@ mod tests {
     fn nodes_hold_one_hundred_slots_tombstones_included() {
         let mut stream = stream_with(250);
         assert_eq!(stream.node_count(), 3);
-        assert!(stream.delete(EntryId::new(1, 0)));
+        assert!(stream.delete(EntryId::new(1, 0)).is_some());
         assert_eq!(stream.node_count(), 3);
         for i in 2..=100 {
-            assert!(stream.delete(EntryId::new(i, 0)));
+            assert!(stream.delete(EntryId::new(i, 0)).is_some());
         }
         assert_eq!(stream.node_count(), 2, "an emptied node is removed");
         assert_eq!(stream.len(), 150);
-        assert!(!stream.delete(EntryId::new(5, 0)));
+        assert!(stream.delete(EntryId::new(5, 0)).is_none());
     }
 
     #[test]
@@ -393,15 +326,18 @@ mod tests {
     #[test]
     fn approximate_trim_removes_whole_nodes_only() {
         let mut stream = stream_with(250);
-        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), true, 0), 100);
+        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), true, 0, &mut |_, _| {}), 100);
         assert_eq!(stream.len(), 150);
-        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), false, 0), 30);
+        assert_eq!(stream.trim(TrimStrategy::MaxLen(120), false, 0, &mut |_, _| {}), 30);
         assert_eq!(stream.len(), 120);
         assert_eq!(stream.first_id(), EntryId::new(131, 0));
         // LIMIT stops before a node that would exceed it.
         let mut limited = stream_with(500);
-        assert_eq!(limited.trim(TrimStrategy::MaxLen(0), true, 250), 200);
-        assert_eq!(limited.trim(TrimStrategy::MinId(EntryId::new(450, 0)), true, 0), 200);
+        assert_eq!(limited.trim(TrimStrategy::MaxLen(0), true, 250, &mut |_, _| {}), 200);
+        assert_eq!(
+            limited.trim(TrimStrategy::MinId(EntryId::new(450, 0)), true, 0, &mut |_, _| {}),
+            200
+        );
         assert_eq!(limited.first_id(), EntryId::new(401, 0));
     }
 }

@@ -258,3 +258,22 @@ async fn deleted_pending_entries_come_back_as_deleted() {
     assert_eq!(replayed[1].message().unwrap().id(), published[1].0);
     assert!(replayed[0].clone().into_message(&t).is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_uuid_index_is_per_topic_and_forgets_dropped_topics() {
+    let (backend, bus, t) = setup();
+    let other = topic("chat:other");
+    let message = Message::new(&json!({"content": "same message, two topics"})).unwrap();
+    let here = bus.publish_message(&t, &message).await.unwrap();
+    let there = bus.publish_message(&other, &message).await.unwrap();
+    assert!(!here.duplicate && !there.duplicate, "a UUID is deduplicated per topic");
+    assert_eq!(bus.lookup(&t, message.id()).await.unwrap(), Some(here.entry_id));
+    assert_eq!(bus.lookup(&other, message.id()).await.unwrap(), Some(there.entry_id));
+
+    assert!(backend.drop_topic(&t).await.unwrap());
+    assert_eq!(bus.lookup(&t, message.id()).await.unwrap(), None);
+    assert_eq!(bus.lookup(&other, message.id()).await.unwrap(), Some(there.entry_id));
+    let again = bus.publish_message(&t, &message).await.unwrap();
+    assert!(!again.duplicate, "a dropped topic holds nothing to deduplicate against");
+    assert_eq!(backend.stats(&t).unwrap().indexed_uuids, 1);
+}
