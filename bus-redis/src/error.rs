@@ -29,14 +29,7 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context for one topic.
     pub(crate) fn new(command: &'static str, topic: &'a Topic, prefix: &'a str, timeout: Duration) -> Ctx<'a> {
-        Ctx {
-            command,
-            topics: vec![topic],
-            group: "",
-            group_command: GroupCommand::Admin,
-            prefix,
-            timeout,
-        }
+        Ctx::multi(command, vec![topic], prefix, timeout)
     }
 
     /// A context for several topics (multi-topic reads).
