@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::blocking::Pool;
 use crate::error::{Ctx, millis};
-use crate::options::{RedisOptions, redact_url};
+use crate::options::{PublishMode, RedisOptions, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
 
@@ -126,6 +126,29 @@ fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMu
         push(name);
         push(value);
     }
+}
+
+/// The reply of the append script: `{entry_id, duplicate}`, or nil (NOMKSTREAM on a missing topic).
+fn published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
+    if value == Value::Nil {
+        return Ok(None);
+    }
+    let mut parts = reply::array(ctx, value)?.into_iter();
+    let (Some(id), Some(duplicate)) = (parts.next(), parts.next()) else {
+        return Err(ctx.protocol("publish script reply without id and flag"));
+    };
+    Ok(Some(Published {
+        entry_id: reply::id(ctx, id)?,
+        duplicate: reply::int(ctx, duplicate)? == 1,
+    }))
+}
+
+/// The reply of a plain XADD as a publish result (never a duplicate).
+fn plain_published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
+    Ok(reply::opt_id(ctx, value)?.map(|entry_id| Published {
+        entry_id,
+        duplicate: false,
+    }))
 }
 
 impl RedisBackend {
@@ -265,6 +288,37 @@ impl RedisBackend {
         }
     }
 
+    /// The invocation of the append script for one message (indexing `uuid`), in `publish` or `append` mode.
+    fn append_invocation<'s>(
+        &self,
+        script: &'s redis::Script,
+        keys: &(String, String, String),
+        mode: &str,
+        uuid: Uuid,
+        fields: &Fields,
+        options: &AppendOptions,
+    ) -> redis::ScriptInvocation<'s> {
+        let (key, idx, ord) = keys;
+        let mut invocation = script.key(key);
+        invocation
+            .key(idx)
+            .key(ord)
+            .arg(mode)
+            .arg(uuid.hyphenated().to_string())
+            .arg(if options.trim.is_some() { "1" } else { "0" })
+            .arg(self.inner.options.index_cleanup_batch);
+        push_xadd_args(options, fields, &mut |arg| {
+            invocation.arg(arg);
+        });
+        invocation
+    }
+
+    /// The stream key and both index keys of a topic.
+    fn script_keys(&self, topic: &Topic) -> (String, String, String) {
+        let (idx, ord) = self.index_keys(topic);
+        (self.stream_key(topic), idx, ord)
+    }
+
     /// Appends through the script (indexing `uuid`), in `publish` or `append` mode.
     async fn scripted_append(
         &self,
@@ -275,31 +329,105 @@ impl RedisBackend {
         fields: &Fields,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
-            invocation
-                .arg(mode)
-                .arg(uuid.hyphenated().to_string())
-                .arg(if options.trim.is_some() { "1" } else { "0" })
-                .arg(self.inner.options.index_cleanup_batch);
-            push_xadd_args(options, fields, &mut |arg| {
-                invocation.arg(arg);
-            });
-        };
-        let value = match self.script(ctx, &self.inner.scripts.append, topic, fill).await {
+        let keys = self.script_keys(topic);
+        let invocation = self.append_invocation(&self.inner.scripts.append, &keys, mode, uuid, fields, options);
+        let mut conn = self.inner.conn.clone();
+        let value = match invocation.invoke_async::<Value>(&mut conn).await {
             Ok(value) => value,
-            Err(err) => return Err(self.with_last_id(topic, err).await),
+            Err(err) => return Err(self.with_last_id(topic, ctx.map(err)).await),
         };
-        if value == Value::Nil {
-            return Ok(None);
+        published_of(ctx, value)
+    }
+
+    /// XADD of raw fields, without the script.
+    fn xadd(&self, topic: &Topic, fields: &Fields, options: &AppendOptions) -> Cmd {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(self.stream_key(topic));
+        push_xadd_args(options, fields, &mut |arg| {
+            cmd.arg(arg);
+        });
+        cmd
+    }
+
+    /// [`PublishMode::Plain`]: one XADD, never a duplicate.
+    async fn plain_publish(
+        &self,
+        ctx: &Ctx<'_>,
+        topic: &Topic,
+        message: &Message,
+        options: &AppendOptions,
+    ) -> Result<Option<Published>> {
+        match self.query(ctx, &self.xadd(topic, &message.to_fields(), options)).await {
+            Ok(value) => plain_published_of(ctx, value),
+            Err(err) => Err(self.with_last_id(topic, err).await),
         }
-        let mut parts = reply::array(ctx, value)?.into_iter();
-        let (Some(id), Some(duplicate)) = (parts.next(), parts.next()) else {
-            return Err(ctx.protocol("publish script reply without id and flag"));
+    }
+
+    /// The replies of a batch of indexed publishes, one per message, in order, from one MULTI/EXEC transaction
+    /// of EVALSHA calls (one round trip). When the server does not know the script (it restarted or its script
+    /// cache was flushed), every call of the transaction fails with NOSCRIPT and none ran, since nothing else
+    /// runs inside a transaction; those calls are then sent again in a second transaction that loads the
+    /// script first.
+    async fn indexed_batch(
+        &self,
+        ctx: &Ctx<'_>,
+        topic: &Topic,
+        messages: &[Message],
+        options: &AppendOptions,
+    ) -> Result<Vec<Value>> {
+        let script = &self.inner.scripts.append;
+        let keys = self.script_keys(topic);
+        let invocations: Vec<redis::ScriptInvocation<'_>> = messages
+            .iter()
+            .map(|message| {
+                self.append_invocation(script, &keys, "publish", message.id(), &message.to_fields(), options)
+            })
+            .collect();
+        let transaction = |load: bool, only: Option<&[usize]>| {
+            let mut pipe = redis::pipe();
+            pipe.atomic().ignore_errors();
+            if load {
+                pipe.load_script(script).ignore();
+            }
+            match only {
+                None => invocations.iter().for_each(|invocation| {
+                    pipe.invoke_script(invocation);
+                }),
+                Some(indices) => indices
+                    .iter()
+                    .filter_map(|&i| invocations.get(i))
+                    .for_each(|invocation| {
+                        pipe.invoke_script(invocation);
+                    }),
+            }
+            pipe
         };
-        Ok(Some(Published {
-            entry_id: reply::id(ctx, id)?,
-            duplicate: reply::int(ctx, duplicate)? == 1,
-        }))
+        let mut conn = self.inner.conn.clone();
+        let mut replies: Vec<Value> = transaction(false, None)
+            .query_async(&mut conn)
+            .await
+            .map_err(|err| ctx.map(err))?;
+        let missing: Vec<usize> = replies
+            .iter()
+            .enumerate()
+            .filter(|(_, reply)| matches!(reply, Value::ServerError(err) if err.code() == "NOSCRIPT"))
+            .map(|(i, _)| i)
+            .collect();
+        if !missing.is_empty() {
+            let retried: Vec<Value> = transaction(true, Some(&missing))
+                .query_async(&mut conn)
+                .await
+                .map_err(|err| ctx.map(err))?;
+            if retried.len() != missing.len() {
+                return Err(ctx.protocol("batch retry after NOSCRIPT: one reply per message expected"));
+            }
+            for (i, reply) in missing.into_iter().zip(retried) {
+                if let Some(slot) = replies.get_mut(i) {
+                    *slot = reply;
+                }
+            }
+        }
+        Ok(replies)
     }
 
     /// Keys of the cursors, mapped back to topics, for multi-topic replies.
@@ -503,12 +631,7 @@ impl Backend for RedisBackend {
                 .await?;
             return Ok(published.map(|p| p.entry_id));
         }
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(self.stream_key(topic));
-        push_xadd_args(options, &fields, &mut |arg| {
-            cmd.arg(arg);
-        });
-        match self.query(&ctx, &cmd).await {
+        match self.query(&ctx, &self.xadd(topic, &fields, options)).await {
             Ok(value) => reply::opt_id(&ctx, value),
             Err(err) => Err(self.with_last_id(topic, err).await),
         }
@@ -517,8 +640,63 @@ impl Backend for RedisBackend {
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
         options.validate()?;
         let ctx = self.ctx("XADD", topic);
-        self.scripted_append(&ctx, topic, "publish", message.id(), &message.to_fields(), options)
-            .await
+        match self.inner.options.publish_mode {
+            PublishMode::Indexed => {
+                self.scripted_append(&ctx, topic, "publish", message.id(), &message.to_fields(), options)
+                    .await
+            }
+            PublishMode::Plain => self.plain_publish(&ctx, topic, message, options).await,
+        }
+    }
+
+    /// One round trip for the whole batch: in [`PublishMode::Indexed`], one MULTI/EXEC transaction of the
+    /// publish script's EVALSHA calls (a second round trip only after the server lost its script cache, see
+    /// the crate documentation); in [`PublishMode::Plain`], a pipeline of XADDs. Every message is attempted;
+    /// the first failure in batch order is returned (messages after it may be published: retry the batch).
+    async fn publish_batch(
+        &self,
+        topic: &Topic,
+        messages: &[Message],
+        options: &AppendOptions,
+    ) -> Result<Vec<Option<Published>>> {
+        options.validate()?;
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ctx = self.ctx("XADD", topic);
+        let mode = self.inner.options.publish_mode;
+        let replies = match mode {
+            PublishMode::Indexed => self.indexed_batch(&ctx, topic, messages, options).await?,
+            PublishMode::Plain => {
+                let mut pipe = redis::pipe();
+                pipe.ignore_errors();
+                for message in messages {
+                    pipe.add_command(self.xadd(topic, &message.to_fields(), options));
+                }
+                let mut conn = self.inner.conn.clone();
+                pipe.query_async::<Vec<Value>>(&mut conn)
+                    .await
+                    .map_err(|err| ctx.map(err))?
+            }
+        };
+        if replies.len() != messages.len() {
+            return Err(ctx.protocol("batch publish: one reply per message expected"));
+        }
+        let mut published = Vec::with_capacity(replies.len());
+        for reply in replies {
+            let parsed = match reply.extract_error() {
+                Ok(value) => match mode {
+                    PublishMode::Indexed => published_of(&ctx, value),
+                    PublishMode::Plain => plain_published_of(&ctx, value),
+                },
+                Err(err) => Err(ctx.map(err)),
+            };
+            match parsed {
+                Ok(one) => published.push(one),
+                Err(err) => return Err(self.with_last_id(topic, err).await),
+            }
+        }
+        Ok(published)
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
@@ -948,7 +1126,12 @@ impl Backend for RedisBackend {
                     pending: reply::uint(&ctx, take("pending")?)?,
                     last_delivered_id: reply::id(&ctx, take("last-delivered-id")?)?,
                     entries_read: reply::opt_uint(&ctx, take("entries-read")?)?,
-                    lag: reply::opt_uint(&ctx, take("lag")?)?,
+                    // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
+                    // contract's lag is unsigned, so it saturates at 0 as on the other backends.
+                    lag: match take("lag")? {
+                        redis::Value::Nil => None,
+                        value => Some(u64::try_from(reply::int(&ctx, value)?).unwrap_or(0)),
+                    },
                 })
             })
             .collect()

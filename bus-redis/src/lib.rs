@@ -15,6 +15,48 @@
 //! atomically, so a publish retried after a timeout never duplicates. [`Backend::append`](bus_core::Backend::append)
 //! of fields that carry a canonical message id indexes them the same way (without the duplicate check).
 //!
+//! ## Publishing modes: which write to use
+//! | write | server work | retried after a timeout | lookup by UUID |
+//! | --- | --- | --- | --- |
+//! | `publish`, [`PublishMode::Indexed`] (default) | one script: index check, XADD, index update | returns the first entry (`duplicate: true`) | O(1), through the index |
+//! | `publish`, [`PublishMode::Plain`] | one plain XADD | appends the message again | bounded scan, oldest first |
+//! | `append` of fields without a canonical `id` field | one plain XADD | appends again | not a message: no UUID |
+//! | `append` of fields with a canonical `id` field | the indexing script (no duplicate check) | appends again | O(1), through the index |
+//!
+//! Use the default for anything that is retried or looked up: chat and control topics, anything a reader
+//! resumes from by message UUID ([`Cursor::Message`](bus_core::Cursor::Message)). Use
+//! [`RedisOptions::publish_mode`]`(`[`PublishMode::Plain`]`)` on a backend dedicated to high-volume topics that
+//! need neither, such as token streams read as fan-out by entry id: each publish is then a single XADD with the
+//! same wire format (`id`, `payload`), at the cost of
+//! - **no dedupe**: a publish retried after a timeout may append the message twice, and consumers (which dedupe
+//!   by UUID anyway, delivery being at least once) see it twice;
+//! - **lookups by scan**: the index never learns plain entries, so a lookup scans the topic oldest first up to
+//!   [`RedisOptions::lookup_scan_limit`] entries (indexing what it finds) and fails with an error past it;
+//!   keep plain topics trimmed below that limit if readers resume from message UUIDs.
+//!
+//! The plain mode knowingly departs from the idempotency that [`Backend::publish`](bus_core::Backend::publish)
+//! documents (the conformance suite runs in the indexed mode). The mode is per backend: an application with both kinds of topics opens two backends (each with its own
+//! connections). A topic written in both modes stays consistent: an indexed publish dedupes against what the
+//! index knows (indexed entries, and plain ones a lookup has found), never against the rest.
+//!
+//! `append` is the raw XADD in both modes; it indexes fields that carry a canonical message id so that a later
+//! publish or lookup of that UUID sees them. To write message-shaped fields with a single XADD, publish in the
+//! plain mode rather than appending.
+//!
+//! ## Batches
+//! [`Backend::publish_batch`](bus_core::Backend::publish_batch) takes one round trip and gives exactly what
+//! publishing the messages one by one gives (a UUID repeated within the batch is a duplicate of its first
+//! occurrence). In the indexed mode it is one MULTI/EXEC transaction of EVALSHA calls of the publish script:
+//! if the server lost its script cache (a restart, `SCRIPT FLUSH`), every call fails with NOSCRIPT and none
+//! ran — nothing runs between the commands of a transaction, so the cache cannot vanish halfway — and the
+//! batch is sent once more behind a SCRIPT LOAD, in the same transaction: two round trips, same result. The
+//! transaction also means no other client's command runs in the middle of a batch, so keep batches to what
+//! the server may spend a few milliseconds on (hundreds of messages, not millions) and within
+//! [`RedisOptions::response_timeout`]. In the plain mode a batch is a pipeline of XADDs. Every message of a
+//! batch is attempted; the first error in batch order is returned, and as the trait says, messages after it
+//! may be published: retry the whole batch (idempotent in the indexed mode).
+//!
+//! ## Foreign entries
 //! Entries written by other clients (`redis-cli XADD`, the redis-py producer) are not in the index. A lookup
 //! that misses the index scans the topic oldest first, in pages, up to
 //! [`RedisOptions::lookup_scan_limit`] entries; what it finds is indexed for next time, and when the limit is
@@ -42,4 +84,4 @@ mod scripts;
 pub mod testing;
 
 pub use backend::RedisBackend;
-pub use options::{RedisOptions, redact_url};
+pub use options::{PublishMode, RedisOptions, redact_url};

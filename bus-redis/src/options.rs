@@ -36,6 +36,27 @@ pub struct RedisOptions {
     /// Idle dedicated connections kept for blocking reads; more are opened on demand and closed after use.
     /// Default: 16.
     pub max_idle_blocking_connections: usize,
+    /// How [`publish`](bus_core::Backend::publish) and
+    /// [`publish_batch`](bus_core::Backend::publish_batch) write: idempotent and indexed (the default), or
+    /// one plain XADD per message. See [`PublishMode`] for the trade-off.
+    pub publish_mode: PublishMode,
+}
+
+/// How a [`RedisBackend`](crate::RedisBackend) publishes messages (see the crate documentation, "Publishing
+/// modes").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PublishMode {
+    /// One Lua script per message: a UUID the topic already holds returns the existing entry (`duplicate:
+    /// true`) instead of appending, and the entry is added to the UUID index, so a publish retried after a
+    /// timeout never duplicates and a lookup by UUID costs O(1). The default.
+    #[default]
+    Indexed,
+    /// One plain `XADD` per message, nothing else: the cheapest write, for high-volume topics that need
+    /// neither. A retried publish appends the message again (`duplicate` is always false), and a lookup
+    /// by UUID falls back to the bounded scan of
+    /// [`RedisOptions::lookup_scan_limit`], which fails with an error on topics longer than that limit.
+    Plain,
 }
 
 impl Default for RedisOptions {
@@ -49,6 +70,7 @@ impl Default for RedisOptions {
             lookup_page: 1_000,
             index_cleanup_batch: 1_000,
             max_idle_blocking_connections: 16,
+            publish_mode: PublishMode::Indexed,
         }
     }
 }
@@ -92,6 +114,12 @@ impl RedisOptions {
     /// Sets how many idle dedicated connections are kept for blocking reads.
     pub fn max_idle_blocking_connections(mut self, max: usize) -> RedisOptions {
         self.max_idle_blocking_connections = max;
+        self
+    }
+
+    /// Sets the publish mode ([`PublishMode::Indexed`] by default).
+    pub fn publish_mode(mut self, mode: PublishMode) -> RedisOptions {
+        self.publish_mode = mode;
         self
     }
 

@@ -7,7 +7,9 @@
 //!
 //! # The index
 //! Two keys sit next to each stream key `K`, both with hash tag `{K}` so a cluster puts them in `K`'s slot:
-//! - `{K}:ids`, a hash `uuid -> entry id`: the O(1) lookup;
+//! - `{K}:ids`, a hash `uuid -> entry ids` (comma-separated, oldest first; more than one only when the UUID was
+//!   appended again through `append`): the O(1) lookup. Keeping every holder means the oldest surviving one is
+//!   found after a trim removes the first;
 //! - `{K}:ids:order`, a sorted set of `"<ms:20 digits>-<seq:20 digits> <uuid>"` members (all score 0, ordered by
 //!   their text, which is id order): it lets a trim find the index entries of the entries it removed.
 //!
@@ -45,19 +47,45 @@ local function holds(id, uuid)
   end
   return n == 1 and ok
 end
--- the verified index entry of `uuid`, removing a stale one
-local function indexed(uuid)
+local function ids_of(uuid)
+  local ids = {}
   local known = redis.call('HGET', idx, uuid)
-  if not known then return false end
-  local ok = holds(known, uuid)
-  if is_err(ok) then return ok end
-  if ok then return known end
-  redis.call('HDEL', idx, uuid)
-  redis.call('ZREM', ord, pad(known) .. ' ' .. uuid)
-  return false
+  if known then
+    for id in string.gmatch(known, '[^,]+') do ids[#ids + 1] = id end
+  end
+  return ids
+end
+local function store(uuid, ids)
+  if #ids == 0 then redis.call('HDEL', idx, uuid) else redis.call('HSET', idx, uuid, table.concat(ids, ',')) end
+end
+-- the oldest verified entry holding `uuid`, dropping stale holders met before it
+local function indexed(uuid)
+  local ids, kept, found = ids_of(uuid), {}, false
+  for _, id in ipairs(ids) do
+    if found then
+      kept[#kept + 1] = id
+    else
+      local ok = holds(id, uuid)
+      if is_err(ok) then return ok end
+      if ok then
+        found = id
+        kept[#kept + 1] = id
+      else
+        redis.call('ZREM', ord, pad(id) .. ' ' .. uuid)
+      end
+    end
+  end
+  if #kept ~= #ids then store(uuid, kept) end
+  return found
 end
 local function add_to_index(uuid, id)
-  redis.call('HSET', idx, uuid, id)
+  local ids = ids_of(uuid)
+  for _, known in ipairs(ids) do
+    if known == id then return end
+  end
+  ids[#ids + 1] = id
+  table.sort(ids, function(a, b) return pad(a) < pad(b) end)
+  store(uuid, ids)
   redis.call('ZADD', ord, 0, pad(id) .. ' ' .. uuid)
 end
 -- removes up to `cap` index entries below the stream's first entry
@@ -68,8 +96,11 @@ local function cleanup(cap)
   local stale = redis.call('ZRANGEBYLEX', ord, '-', bound, 'LIMIT', 0, cap)
   for _, member in ipairs(stale) do
     local padded, uuid = string.match(member, '^(%S+) (%S+)$')
-    local known = redis.call('HGET', idx, uuid)
-    if known and pad(known) == padded then redis.call('HDEL', idx, uuid) end
+    local kept = {}
+    for _, id in ipairs(ids_of(uuid)) do
+      if pad(id) ~= padded then kept[#kept + 1] = id end
+    end
+    store(uuid, kept)
   end
   if #stale > 0 then redis.call('ZREM', ord, unpack(stale)) end
   return #stale
@@ -81,7 +112,7 @@ end
 ///
 /// Returns `{entry_id, duplicate}` (1 when the UUID was already held and nothing was appended, publish mode
 /// only), nil on NOMKSTREAM with a missing stream, or the error of XADD/XRANGE as Redis sent it. In append mode
-/// the entry is always appended and indexed unless the index already holds an (older) verified entry.
+/// the entry is always appended, and indexed as a further holder of the UUID.
 const APPEND_BODY: &str = r"
 local mode, uuid, trimmed, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local known = indexed(uuid)
@@ -92,7 +123,7 @@ for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
 local id = redis.pcall('XADD', key, unpack(args))
 if is_err(id) then return id end
 if not id then return false end
-if not known then add_to_index(uuid, id) end
+add_to_index(uuid, id)
 if trimmed == '1' then cleanup(cap) end
 return {id, 0}
 ";

@@ -25,6 +25,9 @@
 //! server available) skips the check loudly.
 
 pub mod checks;
+pub mod model;
+pub mod ops;
+pub mod property;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,6 +43,10 @@ pub struct Capabilities {
     pub blocking_reads: bool,
     /// Time follows tokio's clock, so paused-time tests control idle times and timeouts.
     pub controllable_clock: bool,
+    /// Approximate trims (`~`) remove exactly the whole nodes Redis would with `stream-node-max-bytes 0` (100
+    /// entries a node, tombstones included). Without it the property suite checks approximate trims as bounds
+    /// only: never more removed than an exact trim, nor beyond LIMIT.
+    pub exact_node_trimming: bool,
 }
 
 impl Capabilities {
@@ -48,6 +55,7 @@ impl Capabilities {
         Capabilities {
             blocking_reads: true,
             controllable_clock: true,
+            exact_node_trimming: true,
         }
     }
 
@@ -56,6 +64,7 @@ impl Capabilities {
         Capabilities {
             blocking_reads: false,
             controllable_clock: false,
+            exact_node_trimming: false,
         }
     }
 
@@ -69,6 +78,19 @@ impl Capabilities {
     pub fn controllable_clock(mut self, yes: bool) -> Capabilities {
         self.controllable_clock = yes;
         self
+    }
+
+    /// With or without exact node-based approximate trimming.
+    pub fn exact_node_trimming(mut self, yes: bool) -> Capabilities {
+        self.exact_node_trimming = yes;
+        self
+    }
+
+    /// The capabilities of `needs` that `self` lacks, if any.
+    fn lacks(&self, needs: &Capabilities) -> bool {
+        (needs.blocking_reads && !self.blocking_reads)
+            || (needs.controllable_clock && !self.controllable_clock)
+            || (needs.exact_node_trimming && !self.exact_node_trimming)
     }
 }
 
@@ -153,7 +175,7 @@ where
     Fut: Future<Output = CheckResult>,
 {
     let has = factory.capabilities();
-    if (needs.blocking_reads && !has.blocking_reads) || (needs.controllable_clock && !has.controllable_clock) {
+    if has.lacks(&needs) {
         eprintln!("SKIPPED conformance check `{name}`: the backend lacks a capability it needs ({needs:?})");
         return Ok(false);
     }
@@ -166,13 +188,34 @@ where
     outcome.map(|()| true)
 }
 
-/// Expands to one `#[tokio::test]` per conformance check, run on backends from the given factory.
+/// Expands to one `#[tokio::test]` per conformance check, run on backends from the given factory, plus the
+/// model-based properties as plain `#[test]`s (`model_based_sequences`, `delivery_invariants`). The factory
+/// expression is evaluated once per test; a property calls its `create` once per case.
 #[macro_export]
 macro_rules! conformance_tests {
     ($factory:expr) => {
+        #[test]
+        fn model_based_sequences() {
+            let factory = $factory;
+            if let Err(failure) = $crate::property::model_property(&factory, $crate::property::Profile::Full, file!()) {
+                panic!("{failure}");
+            }
+        }
+
+        #[test]
+        fn delivery_invariants() {
+            let factory = $factory;
+            if let Err(failure) =
+                $crate::property::model_property(&factory, $crate::property::Profile::Delivery, file!())
+            {
+                panic!("{failure}");
+            }
+        }
+
         $crate::conformance_tests!(@each $factory;
             publish_is_idempotent,
             append_rejects_ids_not_above_the_top,
+            publish_finds_a_later_holder_after_a_trim,
             range_honours_exclusive_bounds,
             last_id_survives_deletes,
             new_reads_deliver_each_entry_once,

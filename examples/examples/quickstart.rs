@@ -1,9 +1,13 @@
-//! Quickstart: publish to a chat topic, tail it, and consume it with a consumer group, on the in-memory backend.
+//! Quickstart: publish to a chat topic, tail it, and consume it with a consumer group, on the backend `BUS_URL`
+//! names (`memory://`, the in-memory backend, when unset; `redis://host:6379/0` for a Redis server).
 //!
-//! Run with `cargo run -p examples --example quickstart`.
+//! Run with `cargo run -p examples --example quickstart`, or
+//! `BUS_URL=redis://127.0.0.1:6379/0 cargo run -p examples --example quickstart` against Redis.
+//!
+//! Each run uses a topic of its own and drops it at the end, so reruns on the same Redis server behave the same
+//! and leave nothing behind.
 
-use bus_core::{Bus, EntryId, GroupStart, Received, Topic};
-use bus_memory::MemoryBackend;
+use bus::{BackendKind, EntryId, GroupStart, Received, Topic, Uuid};
 use serde::{Deserialize, Serialize};
 
 /// The payload our agents exchange.
@@ -13,10 +17,18 @@ struct Chat {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), bus_core::Error> {
-    let bus = Bus::new(MemoryBackend::new());
-    let topic = Topic::chat_agent("DevAgent")?;
-    println!("backend: in-memory; topic: {topic}");
+async fn main() -> Result<(), bus::Error> {
+    // The backend is configuration: the same code runs in memory and on Redis.
+    let url = std::env::var("BUS_URL").unwrap_or_else(|_| "memory://".to_owned());
+    let bus = bus::connect(&url).await?;
+    let run = Uuid::new_v4().simple().to_string();
+    let topic = Topic::chat_conversation(format!("quickstart-{}", &run[..8]))?;
+    // Never print a URL as it is: it may hold a password.
+    println!(
+        "backend: {} ({}); topic: {topic}",
+        BackendKind::of_url(&url)?,
+        bus::redact_url(&url)
+    );
 
     // Publish: each message gets a canonical UUID (its idempotency key) and JSON payload.
     for content in ["hello", "how are you?", "bye"] {
@@ -52,5 +64,9 @@ async fn main() -> Result<(), bus_core::Error> {
     let acked = consumer.ack(&ids).await?;
     let pending = bus.backend().pending_summary(&topic, "g1").await?;
     println!("acked {acked}; pending now {}", pending.count);
+
+    // Clean up: the topic with its group (and, on Redis, its UUID index).
+    bus.backend().drop_topic(&topic).await?;
+    println!("dropped {topic}");
     Ok(())
 }
