@@ -193,7 +193,7 @@ impl Bus {
     ///
     /// Fails with [`Error::UnknownCursor`] when a message cursor names no entry of the topic, and with
     /// [`Error::CursorTrimmed`] when an entry cursor no longer exists, lies before the oldest entry, and entries
-    /// were removed from the topic, so entries the caller never saw may be gone (see `check_not_trimmed`).
+    /// were removed from the topic, so entries the caller never saw may be gone (see [`Bus::check_not_trimmed`]).
     pub async fn read_after(&self, topic: &Topic, cursor: Cursor, count: Option<u64>) -> Result<Vec<Received>> {
         let entries = match cursor {
             Cursor::Start => {
@@ -238,12 +238,17 @@ impl Bus {
         Ok(entries)
     }
 
-    /// The cursor's entry is gone. Trims remove from the head, so if the cursor now lies before the oldest entry
-    /// and entries were ever removed, entries the reader never saw may have gone with it. Redis keeps no record of
-    /// which ids a trim removed (its max-deleted id tracks XDEL only), so this errs on the side of reporting: a
-    /// reader whose last-read entry was exactly the last one trimmed is told too, unless it had read up to the
-    /// last id ever generated, after which nothing can be missing.
-    async fn check_not_trimmed(&self, topic: &Topic, cursor: EntryId) -> Result<()> {
+    /// Fails with [`Error::CursorTrimmed`] when entries after `cursor` (the last entry a reader saw) may have been
+    /// trimmed away before the reader got them; the rule [`Bus::read_after`] applies, public so that other
+    /// readers (such as a subscription built on blocking reads) detect gaps the same way. One XINFO STREAM call.
+    ///
+    /// Trims remove from the head, so if the cursor now lies before the oldest entry and entries were ever
+    /// removed, entries the reader never saw may have gone with it; if the cursor entry still exists it is not
+    /// before the oldest entry and the check passes. Redis keeps no record of which ids a trim removed (its
+    /// max-deleted id tracks XDEL only), so this errs on the side of reporting: a reader whose last-read entry was
+    /// exactly the last one trimmed (or was removed by XDEL along with everything before it) is told too, unless
+    /// it had read up to the last id ever generated, after which nothing can be missing. A missing topic passes.
+    pub async fn check_not_trimmed(&self, topic: &Topic, cursor: EntryId) -> Result<()> {
         let info = match self.backend.stream_info(topic).await {
             Ok(info) => info,
             Err(Error::NoSuchTopic { .. }) => return Ok(()),

@@ -1,0 +1,59 @@
+//! Metric names and labels, in one place so dashboards and code agree.
+//!
+//! Metrics go through the [`metrics`] facade: the application installs whatever recorder it wants (Prometheus,
+//! StatsD, …); with none installed they cost almost nothing. Every metric carries `topic` and `group` labels
+//! (subscription metrics carry `topic` only). Per-delivery context (topic, group, consumer, entry id, UUID,
+//! delivery count) is on the `bus.delivery` [`tracing`] span that wraps each handler call.
+
+use bus_core::Topic;
+
+/// Counter: entries handed to a handler (each delivery, so retries count again).
+pub const DELIVERED: &str = "bus_runtime_delivered_total";
+/// Counter: entries acknowledged after their handler succeeded (dead-lettered and deleted entries not included).
+pub const ACKED: &str = "bus_runtime_acked_total";
+/// Counter: handler failures (error or panic) that leave the entry pending for a retry.
+pub const FAILED: &str = "bus_runtime_failed_total";
+/// Counter: failed entries claimed back for another attempt after their backoff.
+pub const RETRIED: &str = "bus_runtime_retried_total";
+/// Counter: entries published to the dead-letter topic and acknowledged.
+pub const DEAD_LETTERED: &str = "bus_runtime_dead_lettered_total";
+/// Counter: entries taken over from idle (presumably dead) consumers by autoclaim.
+pub const CLAIMED: &str = "bus_runtime_claimed_total";
+/// Gauge: the group's pending entries (XINFO GROUPS `pending`), sampled at each autoclaim tick.
+pub const PENDING: &str = "bus_runtime_pending";
+/// Gauge: the group's lag (entries not yet delivered to the group), sampled at each autoclaim tick.
+pub const LAG: &str = "bus_runtime_lag";
+/// Gauge: handlers running in this worker.
+pub const IN_FLIGHT: &str = "bus_runtime_in_flight";
+/// Counter: entries a subscription yielded.
+pub const SUBSCRIPTION_ENTRIES: &str = "bus_runtime_subscription_entries_total";
+/// Counter: gaps a subscription reported (its cursor was trimmed away).
+pub const SUBSCRIPTION_GAPS: &str = "bus_runtime_subscription_gaps_total";
+/// Counter: retryable backend errors that a subscription or worker waited out.
+pub const BACKEND_RETRIES: &str = "bus_runtime_backend_retries_total";
+
+/// Labels of a group metric.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupLabels {
+    labels: [(&'static str, String); 2],
+}
+
+impl GroupLabels {
+    pub(crate) fn new(topic: &Topic, group: &str) -> GroupLabels {
+        GroupLabels {
+            labels: [("topic", topic.to_string()), ("group", group.to_owned())],
+        }
+    }
+
+    pub(crate) fn count(&self, name: &'static str, value: u64) {
+        metrics::counter!(name, &self.labels).increment(value);
+    }
+
+    pub(crate) fn gauge(&self, name: &'static str, value: f64) {
+        metrics::gauge!(name, &self.labels).set(value);
+    }
+}
+
+pub(crate) fn topic_count(name: &'static str, topic: &Topic, value: u64) {
+    metrics::counter!(name, "topic" => topic.to_string()).increment(value);
+}

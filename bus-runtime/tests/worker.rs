@@ -1,0 +1,432 @@
+//! Workers on bus-memory with paused time: acks, retries, dead letters, claims, keep-alive, shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bus_core::{AppendOptions, Bus, EntryId, Fields, GroupStart, Message, RangeBound, Topic, Uuid};
+use bus_runtime::{
+    Backoff, DeadLetter, DeadLetterReason, Delivery, Worker, WorkerConfig, WorkerReport, dead_letter_topic,
+};
+use serde_json::json;
+
+use common::{eventually, memory};
+
+const GROUP: &str = "workers";
+
+/// Handler calls per message UUID, with the delivery count each call saw.
+#[derive(Clone, Default)]
+struct Calls(Arc<Mutex<HashMap<Uuid, Vec<u64>>>>);
+
+impl Calls {
+    fn record(&self, delivery: &Delivery) {
+        self.0
+            .lock()
+            .unwrap()
+            .entry(delivery.message.id())
+            .or_default()
+            .push(delivery.delivery_count);
+    }
+
+    fn of(&self, uuid: Uuid) -> Vec<u64> {
+        self.0.lock().unwrap().get(&uuid).cloned().unwrap_or_default()
+    }
+
+    fn total(&self) -> usize {
+        self.0.lock().unwrap().values().map(Vec::len).sum()
+    }
+}
+
+fn fast_config() -> WorkerConfig {
+    WorkerConfig::new()
+        .read_block(Duration::from_millis(50))
+        .retry_backoff(Backoff::new(Duration::from_millis(100), Duration::from_secs(1)))
+        .retry_scan_interval(Duration::from_millis(50))
+        .claim_idle(Duration::from_secs(2))
+        .claim_interval(Duration::from_millis(200))
+        .keep_alive_interval(Some(Duration::from_millis(300)))
+        .shutdown_timeout(Duration::from_secs(1))
+}
+
+async fn publish(bus: &Bus, topic: &Topic, payload: serde_json::Value) -> (Uuid, EntryId) {
+    let message = Message::new(&payload).unwrap();
+    let published = bus.publish_message(topic, &message).await.unwrap();
+    (message.id(), published.entry_id)
+}
+
+async fn pending_count(bus: &Bus, topic: &Topic) -> u64 {
+    bus.backend().pending_summary(topic, GROUP).await.unwrap().count
+}
+
+async fn dead_letters(bus: &Bus, topic: &Topic) -> Vec<(Uuid, DeadLetter)> {
+    let dead = dead_letter_topic(topic, GROUP).unwrap();
+    bus.backend()
+        .range(&dead, RangeBound::MIN, RangeBound::MAX, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| {
+            let message = entry.message().unwrap();
+            (message.id(), message.decode::<DeadLetter>().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn processes_everything_with_bounded_concurrency_and_acks() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    for i in 0..20 {
+        publish(&bus, &topic, json!({ "n": i })).await;
+    }
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let calls = Calls::default();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config().concurrency(3)).spawn({
+        let (running, peak, calls) = (running.clone(), peak.clone(), calls.clone());
+        move |delivery: Delivery| {
+            let (running, peak, calls) = (running.clone(), peak.clone(), calls.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                calls.record(&delivery);
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok::<(), String>(())
+            }
+        }
+    });
+    eventually(Duration::from_secs(30), "all processed", || async {
+        calls.total() == 20
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(peak.load(Ordering::SeqCst), 3, "never more than `concurrency` handlers");
+    assert_eq!((report.delivered, report.acked, report.failed), (20, 20, 0));
+    assert_eq!(pending_count(&bus, &topic).await, 0);
+    // Never more pending than free slots: the worker reads only what it can start.
+    let info = bus.backend().groups_info(&topic).await.unwrap();
+    assert_eq!(info[0].lag, Some(0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn poison_message_is_dead_lettered_after_exactly_max_deliveries_and_the_group_moves_on() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    let (poison, poison_entry) = publish(&bus, &topic, json!({ "poison": true })).await;
+    let (good, _) = publish(&bus, &topic, json!({ "poison": false })).await;
+    let calls = Calls::default();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config().max_deliveries(3)).spawn({
+        let calls = calls.clone();
+        move |delivery: Delivery| {
+            let calls = calls.clone();
+            async move {
+                calls.record(&delivery);
+                let payload: serde_json::Value = delivery.message.decode().map_err(|e| e.to_string())?;
+                if payload["poison"] == json!(true) {
+                    return Err("boom".to_owned());
+                }
+                Ok(())
+            }
+        }
+    });
+    eventually(Duration::from_secs(30), "poison dead-lettered", || async {
+        dead_letters(&bus, &topic).await.len() == 1
+    })
+    .await;
+    assert_eq!(
+        calls.of(poison),
+        vec![1, 2, 3],
+        "exactly 3 deliveries, counted by the group"
+    );
+    assert_eq!(calls.of(good), vec![1]);
+    let letters = dead_letters(&bus, &topic).await;
+    let (uuid, letter) = &letters[0];
+    assert_eq!(*uuid, poison, "published under the original UUID");
+    assert_eq!(letter.reason, DeadLetterReason::MaxDeliveries);
+    assert_eq!(letter.entry_id, poison_entry);
+    assert_eq!(letter.uuid, Some(poison));
+    assert_eq!(letter.payload, Some(json!({ "poison": true })));
+    assert_eq!(letter.last_error.as_deref(), Some("boom"));
+    assert_eq!(letter.delivery_count, 3);
+    assert_eq!(letter.topic, topic.as_str());
+    assert_eq!(letter.group, GROUP);
+
+    // The group moves on: the entry is acked, later messages are processed.
+    let (later, _) = publish(&bus, &topic, json!({ "poison": false })).await;
+    eventually(Duration::from_secs(10), "later processed", || async {
+        calls.of(later) == vec![1]
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(calls.of(poison).len(), 3, "never delivered again");
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(pending_count(&bus, &topic).await, 0);
+    assert_eq!((report.dead_lettered, report.failed, report.retried), (1, 3, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dead_lettering_is_idempotent_under_the_original_uuid() {
+    // A previous worker crashed after publishing the dead letter but before acking the entry.
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    bus.ensure_group(&topic, GROUP, GroupStart::Id(EntryId::MIN))
+        .await
+        .unwrap();
+    let (poison, _) = publish(&bus, &topic, json!("x")).await;
+    let dead = dead_letter_topic(&topic, GROUP).unwrap();
+    bus.publish_message(&dead, &Message::from_json(poison, "{\"earlier\":true}").unwrap())
+        .await
+        .unwrap();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config().max_deliveries(1))
+        .spawn(|_delivery: Delivery| async { Err::<(), _>("boom") });
+    eventually(Duration::from_secs(30), "entry acked", || async {
+        pending_count(&bus, &topic).await == 0 && bus.backend().groups_info(&topic).await.unwrap()[0].lag == Some(0)
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(report.dead_lettered, 1);
+    assert_eq!(bus.backend().len(&dead).await.unwrap(), 1, "no second dead letter");
+}
+
+#[tokio::test(start_paused = true)]
+async fn malformed_entries_go_to_dead_letter_directly_and_deleted_ones_are_acked() {
+    let backend = memory();
+    let bus = backend.bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    bus.ensure_group(&topic, GROUP, GroupStart::Id(EntryId::MIN))
+        .await
+        .unwrap();
+    // A pending entry of this consumer that is then deleted from the topic.
+    let (_, deleted) = publish(&bus, &topic, json!("gone")).await;
+    let mut previous = bus.consumer(topic.clone(), GROUP, "w1");
+    assert_eq!(previous.read(10, None).await.unwrap().len(), 1);
+    bus.backend().delete(&topic, &[deleted]).await.unwrap();
+    // A foreign producer's entry.
+    let malformed = bus
+        .backend()
+        .append(&topic, Fields::from_pairs([("foo", "bar")]), &AppendOptions::new())
+        .await
+        .unwrap()
+        .unwrap();
+    let (good, _) = publish(&bus, &topic, json!("ok")).await;
+    let calls = Calls::default();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config()).spawn({
+        let calls = calls.clone();
+        move |delivery: Delivery| {
+            calls.record(&delivery);
+            async { Ok::<(), String>(()) }
+        }
+    });
+    eventually(Duration::from_secs(10), "all settled", || async {
+        calls.of(good) == vec![1] && pending_count(&bus, &topic).await == 0
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(calls.total(), 1, "the handler only ever sees messages");
+    let letters = dead_letters(&bus, &topic).await;
+    assert_eq!(letters.len(), 1);
+    let (uuid, letter) = &letters[0];
+    assert_eq!(letter.reason, DeadLetterReason::Malformed);
+    assert_eq!(letter.entry_id, malformed);
+    assert_eq!(letter.uuid, None);
+    assert_eq!(letter.fields, Some(vec![("foo".to_owned(), "bar".to_owned())]));
+    assert_eq!(letter.last_error.as_deref(), Some("missing field 'id'"));
+    assert_eq!(
+        *uuid,
+        bus_runtime::dead_letter::malformed_uuid(&topic, GROUP, malformed)
+    );
+    assert_eq!(report.dead_lettered, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_handler_leaves_the_entry_pending_and_it_is_retried() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    let (uuid, _) = publish(&bus, &topic, json!("x")).await;
+    let calls = Calls::default();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config()).spawn({
+        let calls = calls.clone();
+        move |delivery: Delivery| {
+            calls.record(&delivery);
+            async move {
+                if delivery.delivery_count == 1 {
+                    panic!("first delivery panics");
+                }
+                Ok::<(), String>(())
+            }
+        }
+    });
+    eventually(Duration::from_secs(10), "retried", || async {
+        calls.of(uuid) == vec![1, 2]
+    })
+    .await;
+    eventually(Duration::from_secs(10), "acked", || async {
+        pending_count(&bus, &topic).await == 0
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!((report.failed, report.retried, report.acked), (1, 1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn recovers_own_pending_entries_before_new_ones() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    bus.ensure_group(&topic, GROUP, GroupStart::Id(EntryId::MIN))
+        .await
+        .unwrap();
+    let (old1, _) = publish(&bus, &topic, json!(1)).await;
+    let (old2, _) = publish(&bus, &topic, json!(2)).await;
+    // A previous incarnation of w1 read them and died.
+    let mut previous = bus.consumer(topic.clone(), GROUP, "w1");
+    assert_eq!(previous.read(10, None).await.unwrap().len(), 2);
+    drop(previous);
+    let (new1, _) = publish(&bus, &topic, json!(3)).await;
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config().concurrency(1)).spawn({
+        let order = order.clone();
+        move |delivery: Delivery| {
+            order
+                .lock()
+                .unwrap()
+                .push((delivery.message.id(), delivery.delivery_count));
+            async { Ok::<(), String>(()) }
+        }
+    });
+    eventually(Duration::from_secs(10), "all processed", || async {
+        order.lock().unwrap().len() == 3
+    })
+    .await;
+    handle.shutdown().await.unwrap();
+    assert_eq!(*order.lock().unwrap(), vec![(old1, 2), (old2, 2), (new1, 1)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn entries_of_a_dead_consumer_are_autoclaimed() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    bus.ensure_group(&topic, GROUP, GroupStart::Id(EntryId::MIN))
+        .await
+        .unwrap();
+    let (a, _) = publish(&bus, &topic, json!(1)).await;
+    let (b, _) = publish(&bus, &topic, json!(2)).await;
+    let mut dead = bus.consumer(topic.clone(), GROUP, "dead");
+    assert_eq!(dead.read(10, None).await.unwrap().len(), 2);
+    let calls = Calls::default();
+    let started = tokio::time::Instant::now();
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w2", fast_config()).spawn({
+        let calls = calls.clone();
+        move |delivery: Delivery| {
+            calls.record(&delivery);
+            async { Ok::<(), String>(()) }
+        }
+    });
+    eventually(Duration::from_secs(10), "claimed and processed", || async {
+        calls.total() == 2 && pending_count(&bus, &topic).await == 0
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "not before claim_idle");
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(report.claimed, 2);
+    assert_eq!((calls.of(a), calls.of(b)), (vec![2], vec![2]));
+}
+
+async fn long_handler_calls(keep_alive: Option<Duration>) -> (usize, WorkerReport, WorkerReport) {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    let config = fast_config()
+        .claim_idle(Duration::from_secs(1))
+        .claim_interval(Duration::from_millis(100))
+        .keep_alive_interval(keep_alive)
+        .shutdown_timeout(Duration::from_secs(10));
+    let calls = Calls::default();
+    let handler = {
+        let calls = calls.clone();
+        move |delivery: Delivery| {
+            calls.record(&delivery);
+            async {
+                // Five times the claim idle time.
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok::<(), String>(())
+            }
+        }
+    };
+    // Only the second worker autoclaims (the first would otherwise claim its own idle entry, which also resets
+    // the idle time and would hide what this test is about).
+    let first_config = config.clone().claim_interval(Duration::from_secs(3600));
+    let first = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", first_config).spawn(handler.clone());
+    publish(&bus, &topic, json!("long")).await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let second = Worker::new(bus.clone(), topic.clone(), GROUP, "w2", config).spawn(handler);
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let calls = calls.total();
+    let (r1, r2) = (first.shutdown().await.unwrap(), second.shutdown().await.unwrap());
+    assert_eq!(pending_count(&bus, &topic).await, 0);
+    (calls, r1, r2)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_longer_than_the_claim_idle_time_is_not_redelivered_while_it_runs() {
+    let (calls, first, second) = long_handler_calls(Some(Duration::from_millis(300))).await;
+    assert_eq!(calls, 1, "the keep-alive kept the entry from being claimed");
+    assert_eq!((first.acked, second.claimed), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_keep_alive_the_long_handler_is_claimed_by_another_worker() {
+    // The control experiment for the test above: the same setup does redeliver without the keep-alive.
+    let (calls, _, second) = long_handler_calls(None).await;
+    assert!(calls >= 2, "expected a redelivery, got {calls} calls");
+    assert!(second.claimed >= 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn graceful_shutdown_waits_for_handlers_up_to_the_deadline_and_stops_reading() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("A").unwrap();
+    let (quick, _) = publish(&bus, &topic, json!(100)).await;
+    let (medium, _) = publish(&bus, &topic, json!(500)).await;
+    let (slow, slow_entry) = publish(&bus, &topic, json!(5_000)).await;
+    let done = Calls::default();
+    let config = fast_config().concurrency(4).shutdown_timeout(Duration::from_secs(1));
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", config).spawn({
+        let done = done.clone();
+        move |delivery: Delivery| {
+            let done = done.clone();
+            async move {
+                let ms: u64 = delivery.message.decode().unwrap();
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                done.record(&delivery);
+                Ok::<(), String>(())
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = tokio::time::Instant::now();
+    let stopping = tokio::spawn(handle.shutdown());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (late, _) = publish(&bus, &topic, json!(1)).await;
+    let report = stopping.await.unwrap().unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_millis(1100),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        (done.of(quick), done.of(medium), done.of(slow)),
+        (vec![1], vec![1], vec![])
+    );
+    assert!(done.of(late).is_empty(), "nothing is read after the shutdown signal");
+    assert_eq!((report.delivered, report.acked, report.abandoned), (3, 2, 1));
+    // The unfinished entry stays pending for this consumer; the late one was never delivered.
+    let pending = bus.backend().pending_summary(&topic, GROUP).await.unwrap();
+    assert_eq!((pending.count, pending.min), (1, Some(slow_entry)));
+    assert_eq!(pending.consumers, vec![("w1".to_owned(), 1)]);
+    assert_eq!(bus.backend().groups_info(&topic).await.unwrap()[0].lag, Some(1));
+}
