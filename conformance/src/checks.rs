@@ -117,15 +117,31 @@ pub async fn publish_finds_a_later_holder_after_a_trim(backend: Arc<dyn Backend>
     let first = AppendOptions::new().id(id(1, 0));
     backend.publish(&topic, &message, &first).await?;
     let repeat = message.to_fields();
-    backend.append(&topic, repeat, &AppendOptions::new().id(id(8, 0))).await?;
-    ensure_eq!(backend.lookup(&topic, message.id()).await?, Some(id(1, 0)), "the oldest holder wins");
+    backend
+        .append(&topic, repeat, &AppendOptions::new().id(id(8, 0)))
+        .await?;
+    ensure_eq!(
+        backend.lookup(&topic, message.id()).await?,
+        Some(id(1, 0)),
+        "the oldest holder wins"
+    );
     backend.trim(&topic, &bus_core::Trim::minid(id(8, 0))).await?;
-    ensure_eq!(backend.lookup(&topic, message.id()).await?, Some(id(8, 0)), "lookup after the trim");
-    let again = backend.publish(&topic, &message, &AppendOptions::new().id(id(16, 0))).await?;
+    ensure_eq!(
+        backend.lookup(&topic, message.id()).await?,
+        Some(id(8, 0)),
+        "lookup after the trim"
+    );
+    let again = backend
+        .publish(&topic, &message, &AppendOptions::new().id(id(16, 0)))
+        .await?;
     let Some(again) = again else {
         return Err(Failure("publish without NOMKSTREAM returned None".into()));
     };
-    ensure!(again.duplicate, "publish after the trim appended a new copy at {}", again.entry_id);
+    ensure!(
+        again.duplicate,
+        "publish after the trim appended a new copy at {}",
+        again.entry_id
+    );
     ensure_eq!(again.entry_id, id(8, 0), "the surviving holder");
     ensure_eq!(backend.len(&topic).await?, 1, "length");
     Ok(())
