@@ -25,7 +25,7 @@ use crate::options::{
     Trim,
 };
 use crate::records::{
-    AutoClaimed, Claimed, ConsumerInfo, GroupInfo, PendingEntry, PendingSummary, Published, StreamInfo,
+    AutoClaimed, Claimed, ConsumerDelete, ConsumerInfo, GroupInfo, PendingEntry, PendingSummary, Published, StreamInfo,
 };
 use crate::topic::Topic;
 
@@ -99,6 +99,17 @@ pub trait Backend: Send + Sync + Debug + 'static {
 
     /// XGROUP DELCONSUMER: the number of pending entries the consumer still owned (they are dropped).
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64>;
+
+    /// XGROUP DELCONSUMER only if the consumer owns no pending entries and has been idle (XINFO CONSUMERS's idle)
+    /// at least `min_idle`, checked and done as one atomic step: a check followed by a separate delete could drop
+    /// entries delivered to the consumer in between. Fails like XINFO CONSUMERS on a missing topic or group.
+    async fn consumer_delete_if_idle(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+    ) -> Result<ConsumerDelete>;
 
     /// XREADGROUP: new entries (`>`) or the consumer's own pending history, over one or several topics.
     async fn read_group(

@@ -47,6 +47,8 @@ pub use options::{
     AppendOptions, AutoClaimOptions, ClaimOptions, GroupCreateOptions, PendingQuery, ReadGroupOptions, ReadOptions,
     Trim, TrimStrategy,
 };
-pub use records::{AutoClaimed, Claimed, ConsumerInfo, GroupInfo, PendingEntry, PendingSummary, Published, StreamInfo};
+pub use records::{
+    AutoClaimed, Claimed, ConsumerDelete, ConsumerInfo, GroupInfo, PendingEntry, PendingSummary, Published, StreamInfo,
+};
 pub use topic::Topic;
 pub use uuid::Uuid;

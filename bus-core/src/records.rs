@@ -122,6 +122,20 @@ pub struct GroupInfo {
     pub lag: Option<u64>,
 }
 
+/// What a conditional consumer delete did ([`Backend::consumer_delete_if_idle`](crate::Backend::consumer_delete_if_idle)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConsumerDelete {
+    /// The consumer owned nothing and was idle long enough: it is gone.
+    Deleted,
+    /// Kept: it still owns this many pending entries.
+    HasPending(u64),
+    /// Kept: it was seen this recently.
+    NotIdle(Duration),
+    /// There is no such consumer in the group.
+    NoSuchConsumer,
+}
+
 /// Information on one consumer (XINFO CONSUMERS).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ConsumerInfo {

@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use bus_core::message::uuid_of;
 use bus_core::options::{MAX_REDIS_INTEGER, validate_entries_read};
 use bus_core::{
-    AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry,
-    EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
-    PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
-    ReadReply, Result, StreamInfo, Topic, TopicCommand, TopicEntries, Trim, Uuid,
+    AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete,
+    ConsumerInfo, Entry, EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo,
+    GroupStart, Message, PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor,
+    ReadGroupOptions, ReadOptions, ReadReply, Result, StreamInfo, Topic, TopicCommand, TopicEntries, Trim, Uuid,
 };
 
 use crate::MemoryBackend;
@@ -171,6 +171,19 @@ impl MemoryBackend {
             })
             .flatten()
             .ok_or_else(|| no_group(topic, group, command))
+    }
+
+    /// Runs `f` on a group, failing as XINFO CONSUMERS does for a missing topic or group.
+    fn with_group_for_info<R>(&self, topic: &Topic, group: &str, f: impl FnOnce(&mut Group) -> R) -> Result<R> {
+        let found = self.slots().with(topic, |state| {
+            let data = state.data.as_mut()?;
+            Some(data.groups.get_mut(group).map(f))
+        });
+        match found.flatten() {
+            None => Err(no_topic(topic, TopicCommand::Info)),
+            Some(None) => Err(no_group(topic, group, GroupCommand::Admin)),
+            Some(Some(result)) => Ok(result),
+        }
     }
 
     /// Runs `f` on an existing stream for an XGROUP subcommand (missing key: Redis's XGROUP error).
@@ -472,6 +485,19 @@ impl Backend for MemoryBackend {
         })
     }
 
+    async fn consumer_delete_if_idle(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+    ) -> Result<ConsumerDelete> {
+        let now = self.now();
+        self.with_group_for_info(topic, group, |group| {
+            group.delete_consumer_if_idle(consumer, millis(min_idle), now)
+        })
+    }
+
     async fn read_group(
         &self,
         group: &str,
@@ -684,14 +710,6 @@ impl Backend for MemoryBackend {
 
     async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
         let now = self.now();
-        let found = self.slots().with(topic, |state| {
-            let data = state.data.as_ref()?;
-            Some(data.groups.get(group).map(|group| group.consumers_info(now)))
-        });
-        match found.flatten() {
-            None => Err(no_topic(topic, TopicCommand::Info)),
-            Some(None) => Err(no_group(topic, group, GroupCommand::Admin)),
-            Some(Some(consumers)) => Ok(consumers),
-        }
+        self.with_group_for_info(topic, group, |group| group.consumers_info(now))
     }
 }

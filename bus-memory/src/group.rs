@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use bus_core::{
-    AutoClaimed, Claimed, ConsumerInfo, Entry, EntryId, GroupEntry, GroupInfo, PendingEntry, PendingSummary,
+    AutoClaimed, Claimed, ConsumerDelete, ConsumerInfo, Entry, EntryId, GroupEntry, GroupInfo, PendingEntry,
+    PendingSummary,
 };
 
 use crate::stream::Stream;
@@ -109,6 +110,23 @@ impl Group {
             self.pel.remove(id);
         }
         consumer.pel.len() as u64
+    }
+
+    /// Deletes the consumer only if it owns nothing and was idle at least `min_idle` ms (see
+    /// `Backend::consumer_delete_if_idle`); the caller holds the topic's lock, which makes it atomic.
+    pub(crate) fn delete_consumer_if_idle(&mut self, name: &str, min_idle: u64, now: u64) -> ConsumerDelete {
+        let Some(state) = self.consumers.get(name) else {
+            return ConsumerDelete::NoSuchConsumer;
+        };
+        if !state.pel.is_empty() {
+            return ConsumerDelete::HasPending(state.pel.len() as u64);
+        }
+        let idle_ms = now.saturating_sub(state.seen_time);
+        if idle_ms < min_idle {
+            return ConsumerDelete::NotIdle(idle(now, state.seen_time));
+        }
+        self.consumers.remove(name);
+        ConsumerDelete::Deleted
     }
 
     /// Whether a `>` read would find entries (Redis serves synchronously only then).

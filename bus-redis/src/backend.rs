@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use bus_core::message::uuid_of;
 use bus_core::options::validate_entries_read;
 use bus_core::{
-    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry, EntryId, Error,
-    Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry,
-    PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result,
-    StreamInfo, Topic, Trim, TrimStrategy,
+    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
+    EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
+    PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
+    ReadReply, Result, StreamInfo, Topic, Trim, TrimStrategy,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Cmd, Value};
@@ -838,6 +838,34 @@ impl Backend for RedisBackend {
             .arg(group)
             .arg(consumer);
         Ok(reply::uint(&ctx, self.query(&ctx, &cmd).await?)? > 0)
+    }
+
+    async fn consumer_delete_if_idle(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+    ) -> Result<ConsumerDelete> {
+        let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
+        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation.arg(group).arg(consumer).arg(millis(min_idle));
+        };
+        let value = self
+            .script(&ctx, &self.inner.scripts.delete_idle_consumer, topic, fill)
+            .await?;
+        let mut parts = reply::array(&ctx, value)?.into_iter();
+        let (Some(outcome), Some(amount)) = (parts.next(), parts.next()) else {
+            return Err(ctx.protocol("conditional consumer delete without outcome and value"));
+        };
+        let amount = reply::uint(&ctx, amount)?;
+        match reply::text(&ctx, outcome)?.as_str() {
+            "deleted" => Ok(ConsumerDelete::Deleted),
+            "pending" => Ok(ConsumerDelete::HasPending(amount)),
+            "idle" => Ok(ConsumerDelete::NotIdle(Duration::from_millis(amount))),
+            "missing" => Ok(ConsumerDelete::NoSuchConsumer),
+            other => Err(ctx.protocol(format!("unknown conditional delete outcome {other:?}"))),
+        }
     }
 
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {

@@ -159,6 +159,27 @@ if removed > 0 then cleanup(cap) end
 return removed
 ";
 
+/// `KEYS`: stream, index hash, index order. `ARGV`: group, consumer, min idle ms. Deletes the consumer only if
+/// it owns no pending entries and has been idle at least that long, in one atomic step. Returns
+/// `{outcome, value}` with outcome `deleted`, `pending` (value: its pending count), `idle` (value: its idle ms) or
+/// `missing`; or XINFO CONSUMERS's error for a missing key or group.
+const DELETE_IDLE_CONSUMER_BODY: &str = r"
+local group, consumer, min_idle = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local consumers = redis.pcall('XINFO', 'CONSUMERS', key, group)
+if is_err(consumers) then return consumers end
+for _, info in ipairs(consumers) do
+  local fields = {}
+  for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
+  if fields['name'] == consumer then
+    if fields['pending'] > 0 then return {'pending', fields['pending']} end
+    if fields['idle'] < min_idle then return {'idle', fields['idle']} end
+    redis.call('XGROUP', 'DELCONSUMER', key, group, consumer)
+    return {'deleted', 0}
+  end
+end
+return {'missing', 0}
+";
+
 /// The loaded scripts (hashed once; sent with EVALSHA).
 #[derive(Debug)]
 pub(crate) struct Scripts {
@@ -166,6 +187,7 @@ pub(crate) struct Scripts {
     pub(crate) lookup: Script,
     pub(crate) remember: Script,
     pub(crate) trim: Script,
+    pub(crate) delete_idle_consumer: Script,
 }
 
 impl Scripts {
@@ -176,6 +198,7 @@ impl Scripts {
             lookup: build(LOOKUP_BODY),
             remember: build(REMEMBER_BODY),
             trim: build(TRIM_BODY),
+            delete_idle_consumer: build(DELETE_IDLE_CONSUMER_BODY),
         }
     }
 }

@@ -58,6 +58,11 @@ pub struct WorkerConfig {
     pub dead_letter_topic: Option<Topic>,
     /// Pending entries examined per retry scan. Default 100.
     pub scan_count: u64,
+    /// Other consumers of the group idle at least this long and owning nothing are deleted (each with one atomic
+    /// conditional delete, so an entry delivered to one meanwhile is never dropped with it), at every
+    /// `claim_interval`; `None` keeps every consumer. Consumers that died owning entries lose them to autoclaim
+    /// first and are deleted once empty. Default 1 hour.
+    pub consumer_cleanup_idle: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -76,6 +81,7 @@ impl Default for WorkerConfig {
             create_group: Some(GroupStart::Id(EntryId::MIN)),
             dead_letter_topic: None,
             scan_count: 100,
+            consumer_cleanup_idle: Some(Duration::from_secs(3600)),
         }
     }
 }
@@ -161,6 +167,12 @@ impl WorkerConfig {
     /// Pending entries examined per retry scan.
     pub fn scan_count(mut self, count: u64) -> WorkerConfig {
         self.scan_count = count;
+        self
+    }
+
+    /// Deletes other consumers idle this long and owning nothing (`None`: never).
+    pub fn consumer_cleanup_idle(mut self, idle: Option<Duration>) -> WorkerConfig {
+        self.consumer_cleanup_idle = idle;
         self
     }
 }

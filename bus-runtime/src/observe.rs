@@ -19,6 +19,8 @@ pub const RETRIED: &str = "bus_runtime_retried_total";
 pub const DEAD_LETTERED: &str = "bus_runtime_dead_lettered_total";
 /// Counter: entries taken over from idle (presumably dead) consumers by autoclaim.
 pub const CLAIMED: &str = "bus_runtime_claimed_total";
+/// Counter: idle consumers owning nothing, deleted by cleanup.
+pub const CONSUMERS_REMOVED: &str = "bus_runtime_consumers_removed_total";
 /// Gauge: the group's pending entries (XINFO GROUPS `pending`), sampled at each autoclaim tick.
 pub const PENDING: &str = "bus_runtime_pending";
 /// Gauge: the group's lag (entries not yet delivered to the group), sampled at each autoclaim tick.

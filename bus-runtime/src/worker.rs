@@ -50,8 +50,8 @@ use std::time::Duration;
 
 use bus_core::options::MAX_REDIS_INTEGER;
 use bus_core::{
-    AutoClaimOptions, Bus, ClaimOptions, Claimed, Consumer, Entry, EntryId, Error, Message, PendingEntry, PendingQuery,
-    RangeBound, Received, Result, Topic,
+    AutoClaimOptions, Bus, ClaimOptions, Claimed, Consumer, ConsumerDelete, Entry, EntryId, Error, Message,
+    PendingEntry, PendingQuery, RangeBound, Received, Result, Topic,
 };
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -105,6 +105,8 @@ pub struct WorkerReport {
     pub claimed: u64,
     /// Handlers still running at the end of the shutdown grace period, aborted; their entries stay pending.
     pub abandoned: u64,
+    /// Idle consumers owning nothing that cleanup deleted.
+    pub consumers_removed: u64,
 }
 
 /// A worker for one consumer of one group; see the [module docs](self).
@@ -479,6 +481,7 @@ impl Run {
         }
         if Instant::now() >= *next_claim {
             self.auto_claim().await?;
+            self.remove_idle_consumers().await?;
             self.sample_gauges().await?;
             *next_claim = Instant::now() + self.config.claim_interval;
         }
@@ -840,6 +843,30 @@ impl Run {
         for entry in entries {
             let count = counts.get(&entry.id).copied().unwrap_or(1);
             self.accept(Received::from_entry(entry), count).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes other consumers idle past `consumer_cleanup_idle` that own nothing. The listing only picks
+    /// candidates; each delete re-checks atomically, so a consumer that received entries since is kept.
+    async fn remove_idle_consumers(&mut self) -> Result<()> {
+        let Some(limit) = self.config.consumer_cleanup_idle else {
+            return Ok(());
+        };
+        let backend = self.ctx.bus.backend();
+        let consumers = backend.consumers_info(&self.ctx.topic, &self.ctx.group).await?;
+        let candidates = consumers
+            .into_iter()
+            .filter(|c| c.name != self.ctx.consumer && c.pending == 0 && c.idle >= limit);
+        for candidate in candidates {
+            let outcome = backend
+                .consumer_delete_if_idle(&self.ctx.topic, &self.ctx.group, &candidate.name, limit)
+                .await?;
+            if outcome == ConsumerDelete::Deleted {
+                tracing::info!(consumer = %candidate.name, idle = ?candidate.idle, "deleted an idle consumer");
+                self.report.consumers_removed += 1;
+                self.ctx.labels.count(observe::CONSUMERS_REMOVED, 1);
+            }
         }
         Ok(())
     }

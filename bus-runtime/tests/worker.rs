@@ -430,3 +430,38 @@ async fn graceful_shutdown_waits_for_handlers_up_to_the_deadline_and_stops_readi
     assert_eq!(pending.consumers, vec![("w1".to_owned(), 1)]);
     assert_eq!(bus.backend().groups_info(&topic).await.unwrap()[0].lag, Some(1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn idle_consumers_are_deleted_only_once_they_own_nothing() {
+    let bus = memory().bus();
+    let topic = Topic::chat_agent("cleanup").unwrap();
+    bus.ensure_group(&topic, GROUP, GroupStart::Id(EntryId::MIN))
+        .await
+        .unwrap();
+    let backend = bus.backend().clone();
+    // `empty` owns nothing; `dead` dies owning an entry; `fresh` is seen just before the worker's first cleanup.
+    backend.consumer_create(&topic, GROUP, "empty").await.unwrap();
+    publish(&bus, &topic, json!(1)).await;
+    let mut dead = bus.consumer(topic.clone(), GROUP, "dead");
+    assert_eq!(dead.read(1, None).await.unwrap().len(), 1);
+    tokio::time::advance(Duration::from_secs(10)).await;
+    backend.consumer_create(&topic, GROUP, "fresh").await.unwrap();
+
+    let config = fast_config().consumer_cleanup_idle(Some(Duration::from_secs(5)));
+    let handle =
+        Worker::new(bus.clone(), topic.clone(), GROUP, "w", config).spawn(|_: Delivery| async { Ok::<(), String>(()) });
+    let names = || async {
+        let consumers = backend.consumers_info(&topic, GROUP).await.unwrap();
+        consumers.into_iter().map(|c| c.name).collect::<Vec<_>>()
+    };
+    // `empty` goes at the first cleanup; `dead` keeps its entry until autoclaim (claim idle 2 s) takes it, and is
+    // deleted only after that; `fresh` goes once it has been idle 5 s.
+    eventually(Duration::from_secs(30), "all idle consumers deleted", || async {
+        names().await == ["w"]
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(report.consumers_removed, 3);
+    assert_eq!(report.claimed, 1, "the dead consumer's entry was claimed, not dropped");
+    assert_eq!(pending_count(&bus, &topic).await, 0);
+}

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bus_core::{
-    AppendOptions, AutoClaimOptions, Backend, Bus, ClaimOptions, EntryId, Fields, GroupCreateOptions, GroupCursor,
-    GroupEntry, GroupStart, Message, PendingQuery, RangeBound, ReadGroupOptions, Topic,
+    AppendOptions, AutoClaimOptions, Backend, Bus, ClaimOptions, ConsumerDelete, EntryId, Fields, GroupCreateOptions,
+    GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, RangeBound, ReadGroupOptions, Topic,
 };
 
 use crate::{Capabilities, CheckResult, Failure, ensure, ensure_eq};
@@ -144,6 +144,52 @@ pub async fn publish_finds_a_later_holder_after_a_trim(backend: Arc<dyn Backend>
     );
     ensure_eq!(again.entry_id, id(8, 0), "the surviving holder");
     ensure_eq!(backend.len(&topic).await?, 1, "length");
+    Ok(())
+}
+
+/// The conditional consumer delete removes only consumers that own nothing and were idle long enough.
+pub async fn idle_consumer_delete_spares_consumers_with_pending_entries(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("idle-consumers")?;
+    fill(backend.as_ref(), &topic, 2).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    deliver_all(backend.as_ref(), &topic, "busy").await?;
+    backend.consumer_create(&topic, "g", "quiet").await?;
+    let hour = Duration::from_secs(3600);
+    let outcome = backend
+        .consumer_delete_if_idle(&topic, "g", "busy", Duration::ZERO)
+        .await?;
+    ensure_eq!(outcome, ConsumerDelete::HasPending(2), "a consumer owning entries");
+    let outcome = backend.consumer_delete_if_idle(&topic, "g", "quiet", hour).await?;
+    ensure!(
+        matches!(outcome, ConsumerDelete::NotIdle(idle) if idle < hour),
+        "a recent consumer: {outcome:?}"
+    );
+    let outcome = backend
+        .consumer_delete_if_idle(&topic, "g", "quiet", Duration::ZERO)
+        .await?;
+    ensure_eq!(outcome, ConsumerDelete::Deleted, "an idle consumer owning nothing");
+    let outcome = backend
+        .consumer_delete_if_idle(&topic, "g", "quiet", Duration::ZERO)
+        .await?;
+    ensure_eq!(outcome, ConsumerDelete::NoSuchConsumer, "deleting it again");
+    let names: Vec<String> = backend
+        .consumers_info(&topic, "g")
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    ensure_eq!(names, vec!["busy".to_owned()], "consumers left");
+    let missing = backend
+        .consumer_delete_if_idle(&topic, "nope", "busy", Duration::ZERO)
+        .await;
+    let Err(err) = missing else {
+        return Err(Failure("a missing group was not reported".into()));
+    };
+    ensure_eq!(
+        err.to_string(),
+        "NOGROUP No such consumer group 'nope' for key name 'conformance:idle-consumers'",
+        "error for a missing group"
+    );
     Ok(())
 }
 

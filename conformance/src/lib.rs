@@ -216,6 +216,7 @@ macro_rules! conformance_tests {
             publish_is_idempotent,
             append_rejects_ids_not_above_the_top,
             publish_finds_a_later_holder_after_a_trim,
+            idle_consumer_delete_spares_consumers_with_pending_entries,
             range_honours_exclusive_bounds,
             last_id_survives_deletes,
             new_reads_deliver_each_entry_once,

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bus_core::{
-    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerInfo, Entry, EntryId, Error,
-    Fields, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry, PendingQuery,
-    PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result, StreamInfo,
-    Topic, Trim, Uuid,
+    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
+    EntryId, Error, Fields, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry,
+    PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result,
+    StreamInfo, Topic, Trim, Uuid,
 };
 use bus_memory::MemoryBackend;
 
@@ -90,6 +90,17 @@ impl Backend for FlakyBackend {
     }
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
         self.inner.consumer_delete(topic, group, consumer).await
+    }
+    async fn consumer_delete_if_idle(
+        &self,
+        topic: &Topic,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+    ) -> Result<ConsumerDelete> {
+        self.inner
+            .consumer_delete_if_idle(topic, group, consumer, min_idle)
+            .await
     }
     async fn read_group(
         &self,
