@@ -164,6 +164,14 @@ pub trait Backend: Send + Sync + Debug + 'static {
     /// [`Error::TopicDeleted`](crate::Error::TopicDeleted).
     async fn drop_topic(&self, topic: &Topic) -> Result<bool>;
 
+    /// PEXPIRE of the topic (and whatever the backend keeps beside it): the topic is deleted, as by
+    /// [`Backend::drop_topic`], once `ttl` has passed without another call. Returns false when the topic does not
+    /// exist. Writes to the topic keep its deadline; a topic created anew has none. A zero TTL deletes at once.
+    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool>;
+
+    /// PTTL: the time left before the topic expires, or `None` when it does not exist or has no deadline.
+    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>>;
+
     /// XINFO STREAM.
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo>;
 

@@ -161,11 +161,21 @@ impl Bus {
     /// Publishes a message idempotently: if the topic already holds its UUID, the existing entry is returned
     /// with `duplicate: true`. Retrying a failed publish with the same message never duplicates it.
     pub async fn publish_message(&self, topic: &Topic, message: &Message) -> Result<Published> {
-        let published = self.backend.publish(topic, message, &AppendOptions::new()).await?;
-        // Without NOMKSTREAM the backend always appends or finds the entry.
-        published.ok_or_else(|| Error::Backend {
-            message: format!("backend returned no entry for a publish to '{topic}' without NOMKSTREAM"),
-            retryable: false,
+        self.publish_message_with(topic, message, &AppendOptions::new()).await
+    }
+
+    /// [`Bus::publish_message`] with append options (explicit id, trimming). With NOMKSTREAM a missing topic
+    /// is an error here; use [`Bus::publish_with`] to get `None` instead.
+    pub async fn publish_message_with(
+        &self,
+        topic: &Topic,
+        message: &Message,
+        options: &AppendOptions,
+    ) -> Result<Published> {
+        let published = self.backend.publish(topic, message, options).await?;
+        published.ok_or_else(|| Error::NoSuchTopic {
+            topic: topic.to_string(),
+            command: crate::error::TopicCommand::Info,
         })
     }
 

@@ -95,6 +95,12 @@ impl Consumer {
         Ok(received)
     }
 
+    /// Makes the next read start with this consumer's whole pending history, for entries a caller received but
+    /// set aside unprocessed (they are pending for this consumer, so they come back with a higher delivery count).
+    pub fn replay_pending(&mut self) {
+        self.replay_after = Some(EntryId::MIN);
+    }
+
     async fn read_group(&self, cursor: GroupCursor, count: u64, block: Option<Duration>) -> Result<Vec<Received>> {
         let mut options = ReadGroupOptions::new().count(count);
         options.block = block;

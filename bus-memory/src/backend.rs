@@ -133,15 +133,8 @@ impl MemoryBackend {
     /// Trims a locked stream, keeping the UUID index in step.
     fn trim_locked(&self, topic: &Topic, stream: &mut Stream, trim: &Trim) -> u64 {
         stream.trim(trim.strategy, trim.approx, trim.effective_limit(), &mut |id, fields| {
-            self.unindex(topic, id, fields);
+            self.slots().unindex(topic, id, fields);
         })
-    }
-
-    /// Removes a deleted or trimmed entry from the UUID index (with the topic's lock held).
-    fn unindex(&self, topic: &Topic, id: EntryId, fields: &Fields) {
-        if let Some(uuid) = uuid_of(fields) {
-            self.index().remove(topic, &uuid, id);
-        }
     }
 
     fn check_fields(fields: &Fields) -> Result<()> {
@@ -166,7 +159,7 @@ impl MemoryBackend {
     ) -> Result<R> {
         self.slots()
             .with(topic, |state| {
-                let StreamData { stream, groups } = state.data.as_mut()?;
+                let StreamData { stream, groups, .. } = state.data.as_mut()?;
                 Some(f(groups.get_mut(group)?, stream))
             })
             .flatten()
@@ -629,7 +622,7 @@ impl Backend for MemoryBackend {
             let mut deleted = 0;
             for &id in ids {
                 if let Some(fields) = stream.delete(id) {
-                    self.unindex(topic, id, &fields);
+                    self.slots().unindex(topic, id, &fields);
                     stream.max_deleted_id = stream.max_deleted_id.max(id);
                     deleted += 1;
                 }
@@ -659,19 +652,41 @@ impl Backend for MemoryBackend {
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
         let existed = self
             .slots()
-            .with(topic, |state| {
-                let Some(data) = state.data.take() else {
-                    return false;
-                };
-                for entry in data.stream.range(EntryId::MIN, EntryId::MAX, 0) {
-                    self.unindex(topic, entry.id, &entry.fields);
-                }
-                blocking::fail_group_waiters(topic, state);
-                true
-            })
+            .with(topic, |state| self.slots().remove_data(topic, state))
             .unwrap_or(false);
         self.slots().remove_if_vacant(topic);
         Ok(existed)
+    }
+
+    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
+        let now = self.now();
+        let deadline = now.saturating_add(millis(ttl));
+        let set = self
+            .slots()
+            .with(topic, |state| {
+                let data = state.data.as_mut()?;
+                data.expires_at = Some(deadline);
+                Some(())
+            })
+            .flatten()
+            .is_some();
+        if set {
+            self.slots().expiry.schedule(topic, deadline);
+            self.start_sweeper();
+            // A deadline already reached deletes the key now, as PEXPIRE with a past time does.
+            self.slots().with(topic, |_| ());
+            self.slots().remove_if_vacant(topic);
+        }
+        Ok(set)
+    }
+
+    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
+        let now = self.now();
+        let ttl = self.slots().with(topic, |state| {
+            let at = state.data.as_ref()?.expires_at?;
+            Some(Duration::from_millis(at.saturating_sub(now)))
+        });
+        Ok(ttl.flatten())
     }
 
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {

@@ -43,6 +43,7 @@
 
 mod backend;
 mod blocking;
+mod expiry;
 mod group;
 mod index;
 mod slot;
@@ -68,8 +69,12 @@ pub struct MemoryBackend {
 #[derive(Debug)]
 struct Inner {
     slots: Slots,
-    index: UuidIndex,
-    clock: Clock,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.slots.expiry.close();
+    }
 }
 
 impl Default for MemoryBackend {
@@ -121,9 +126,7 @@ impl MemoryBackend {
     pub fn with_clock(clock: Clock) -> MemoryBackend {
         MemoryBackend {
             inner: Arc::new(Inner {
-                slots: Slots::default(),
-                index: UuidIndex::default(),
-                clock,
+                slots: Slots::new(clock),
             }),
         }
     }
@@ -138,11 +141,11 @@ impl MemoryBackend {
     }
 
     fn index(&self) -> &UuidIndex {
-        &self.inner.index
+        &self.inner.slots.index
     }
 
     fn now(&self) -> u64 {
-        self.inner.clock.now_ms()
+        self.inner.slots.clock.now_ms()
     }
 
     fn last_id(&self, topic: &Topic) -> Option<EntryId> {
@@ -154,7 +157,31 @@ impl MemoryBackend {
     /// [`Backend::lookup`] without the boxed future of a trait-object call: the oldest entry of the topic holding
     /// the message UUID, in O(1) and without taking the topic's lock.
     pub async fn lookup(&self, topic: &Topic, uuid: bus_core::Uuid) -> Result<Option<EntryId>> {
+        // The index is read without the topic's lock, so expire what is due first (free without TTLs).
+        self.slots().expire_due();
         Ok(self.index().lookup(topic, &uuid))
+    }
+
+    /// Starts, once per backend, the task that expires topics at their deadline (see `expiry`). It holds the
+    /// backend weakly and ends when the backend is dropped.
+    fn start_sweeper(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if !self.slots().expiry.claim_sweeper() {
+            return;
+        }
+        let expiry = Arc::clone(&self.slots().expiry);
+        let clock = self.slots().clock;
+        let backend = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            while expiry.wait(&clock).await {
+                let Some(inner) = backend.upgrade() else {
+                    break;
+                };
+                inner.slots.expire_due();
+            }
+        });
     }
 
     /// Names of the topics that exist, sorted.

@@ -5,13 +5,17 @@
 //! it (Redis lets XREAD wait on a key that does not exist yet), and is removed once it holds neither.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
-use bus_core::Topic;
+use bus_core::message::uuid_of;
+use bus_core::{Clock, EntryId, Topic};
 use dashmap::DashMap;
 use parking_lot::Mutex;
 
-use crate::blocking::Waiter;
+use crate::blocking::{self, Waiter};
+use crate::expiry::Expiry;
 use crate::group::Group;
+use crate::index::UuidIndex;
 use crate::stream::Stream;
 
 /// A stream and its consumer groups: what Redis stores under one key.
@@ -19,6 +23,8 @@ use crate::stream::Stream;
 pub(crate) struct StreamData {
     pub(crate) stream: Stream,
     pub(crate) groups: BTreeMap<String, Group>,
+    /// Unix ms at which the key expires (PEXPIRE); a new key has none.
+    pub(crate) expires_at: Option<u64>,
 }
 
 /// Everything known about one topic name.
@@ -36,33 +42,91 @@ impl TopicState {
     }
 }
 
-/// All topics.
-#[derive(Debug, Default)]
+/// All topics, with what must stay consistent with them: the UUID index, the clock and the expiry queue.
+#[derive(Debug)]
 pub(crate) struct Slots {
     /// Keyed with foldhash (as the UUID index is): every operation hashes its topic name, and SipHash, the
     /// default, was a fifth of the cost of a UUID lookup.
     map: DashMap<Topic, Mutex<TopicState>, foldhash::fast::RandomState>,
+    pub(crate) index: UuidIndex,
+    pub(crate) clock: Clock,
+    pub(crate) expiry: Arc<Expiry>,
 }
 
 impl Slots {
-    /// Runs `f` on an existing topic's state under its lock; `None` if the topic has no slot.
+    pub(crate) fn new(clock: Clock) -> Slots {
+        Slots {
+            map: DashMap::default(),
+            index: UuidIndex::default(),
+            clock,
+            expiry: Arc::new(Expiry::default()),
+        }
+    }
+
+    /// Runs `f` on an existing topic's state under its lock; `None` if the topic has no slot. An expired stream
+    /// is removed first, so no call ever observes it.
     ///
     /// The map's shard guard is held while the topic lock is: a slot can then only be removed (which needs the
     /// shard's write lock) when nobody is inside it, so no call ever works on a detached slot.
     pub(crate) fn with<R>(&self, topic: &Topic, f: impl FnOnce(&mut TopicState) -> R) -> Option<R> {
         let slot = self.map.get(topic)?;
         let mut state = slot.lock();
+        self.expire_if_due(topic, &mut state);
         Some(f(&mut state))
+    }
+
+    fn expire_if_due(&self, topic: &Topic, state: &mut TopicState) {
+        let due = state
+            .data
+            .as_ref()
+            .and_then(|data| data.expires_at)
+            .is_some_and(|at| self.clock.now_ms() >= at);
+        if due {
+            self.remove_data(topic, state);
+        }
+    }
+
+    /// Deletes the stream of a locked topic (DEL, or expiry): forgets its UUIDs and releases its blocked group
+    /// readers with `UNBLOCKED`. Returns whether there was a stream.
+    pub(crate) fn remove_data(&self, topic: &Topic, state: &mut TopicState) -> bool {
+        let Some(data) = state.data.take() else {
+            return false;
+        };
+        for entry in data.stream.range(EntryId::MIN, EntryId::MAX, 0) {
+            self.unindex(topic, entry.id, &entry.fields);
+        }
+        blocking::fail_group_waiters(topic, state);
+        true
+    }
+
+    /// Removes a deleted or trimmed entry from the UUID index (with the topic's lock held).
+    pub(crate) fn unindex(&self, topic: &Topic, id: EntryId, fields: &bus_core::Fields) {
+        if let Some(uuid) = uuid_of(fields) {
+            self.index.remove(topic, &uuid, id);
+        }
+    }
+
+    /// Expires every topic whose deadline has passed (for paths that do not take topic locks).
+    pub(crate) fn expire_due(&self) {
+        if !self.expiry.any_due(&self.clock) {
+            return;
+        }
+        for topic in self.expiry.take_due(self.clock.now_ms()) {
+            self.with(&topic, |_| ());
+            self.remove_if_vacant(&topic);
+        }
     }
 
     /// Runs `f` on a topic's state, creating an empty slot first if needed.
     pub(crate) fn with_or_create<R>(&self, topic: &Topic, f: impl FnOnce(&mut TopicState) -> R) -> R {
         if let Some(slot) = self.map.get(topic) {
             let mut state = slot.lock();
+            self.expire_if_due(topic, &mut state);
             return f(&mut state);
         }
         let slot = self.map.entry(topic.clone()).or_default().downgrade();
         let mut state = slot.lock();
+        self.expire_if_due(topic, &mut state);
         f(&mut state)
     }
 
@@ -73,6 +137,7 @@ impl Slots {
 
     /// Names of all topics that hold a stream.
     pub(crate) fn topics(&self) -> Vec<Topic> {
+        self.expire_due();
         let mut topics: Vec<Topic> = self
             .map
             .iter()

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bus_core::message::uuid_of;
+use bus_core::message::{ID_FIELD, PAYLOAD_FIELD, uuid_of};
 use bus_core::options::validate_entries_read;
 use bus_core::{
     AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
@@ -24,8 +24,8 @@ use redis::{Client, Cmd, Value};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::blocking::Pool;
-use crate::error::{Ctx, millis};
+use crate::blocking::{LeaseError, Pool};
+use crate::error::{Ctx, auth_failed, millis};
 use crate::options::{PublishMode, RedisOptions, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
@@ -113,8 +113,8 @@ fn push_trim_args(trim: &Trim, push: &mut impl FnMut(&[u8])) {
     }
 }
 
-/// Writes the arguments of XADD after the key through `push`, field values without an intermediate copy.
-fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMut(&[u8])) {
+/// Writes the arguments of XADD between the key and the fields (`[NOMKSTREAM] [trim] id`) through `push`.
+fn push_xadd_head(options: &AppendOptions, push: &mut impl FnMut(&[u8])) {
     if options.no_mkstream {
         push(b"NOMKSTREAM");
     }
@@ -122,6 +122,27 @@ fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMu
         push_trim_args(trim, push);
     }
     push(options.id.to_string().as_bytes());
+}
+
+/// XADD of a message's envelope (`id` = canonical UUID text, `payload` = JSON), written straight from the
+/// message: the same command as XADD of [`Message::to_fields`], without building the fields first.
+fn xadd_message(key: &str, message: &Message, options: &AppendOptions) -> Cmd {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(key);
+    push_xadd_head(options, &mut |arg| {
+        cmd.arg(arg);
+    });
+    let mut uuid = Uuid::encode_buffer();
+    cmd.arg(ID_FIELD)
+        .arg(message.id().hyphenated().encode_lower(&mut uuid).as_bytes())
+        .arg(PAYLOAD_FIELD)
+        .arg(message.payload());
+    cmd
+}
+
+/// Writes the arguments of XADD after the key through `push`, field values without an intermediate copy.
+fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMut(&[u8])) {
+    push_xadd_head(options, push);
     for (name, value) in fields.iter() {
         push(name);
         push(value);
@@ -174,7 +195,11 @@ impl RedisBackend {
             .await
             .map_err(|err| {
                 let message = scrub(err.to_string(), &secrets);
-                if err.is_timeout() {
+                if err.kind() == redis::ErrorKind::AuthenticationFailed
+                    || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
+                {
+                    auth_failed(&format!("connect {redacted}"))
+                } else if err.is_timeout() {
                     Error::Timeout {
                         operation: format!("connect {redacted}"),
                         elapsed: options.connection_timeout,
@@ -191,6 +216,7 @@ impl RedisBackend {
             client,
             options.connection_timeout,
             options.max_idle_blocking_connections,
+            options.max_blocking_connections,
         ));
         Ok(RedisBackend {
             inner: Arc::new(Inner {
@@ -357,7 +383,8 @@ impl RedisBackend {
         message: &Message,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        match self.query(ctx, &self.xadd(topic, &message.to_fields(), options)).await {
+        let cmd = xadd_message(&self.stream_key(topic), message, options);
+        match self.query(ctx, &cmd).await {
             Ok(value) => plain_published_of(ctx, value),
             Err(err) => Err(self.with_last_id(topic, err).await),
         }
@@ -475,6 +502,10 @@ impl RedisBackend {
     /// Runs a blocking read in chunks of at most `block_chunk` on a dedicated connection. `build` makes the
     /// command for one chunk's `BLOCK` milliseconds. Returns nil when the whole block timed out; an error
     /// comes with whether it happened after the first chunk.
+    ///
+    /// The connection is leased once for all the chunks. When all `max_blocking_connections` are leased, the
+    /// wait for one counts against the block: if the block runs out first, the read fails with
+    /// [`Error::Timeout`] (`may_have_executed: false`) without sending anything.
     async fn blocking(
         &self,
         ctx: &Ctx<'_>,
@@ -483,6 +514,22 @@ impl RedisBackend {
     ) -> std::result::Result<Value, (Error, bool)> {
         let deadline = (!block.is_zero()).then(|| Instant::now() + block);
         let chunk_max = self.inner.options.block_chunk;
+        let mut lease = match self.inner.pool.lease(&self.inner.conn, deadline).await {
+            Ok(lease) => lease,
+            Err(LeaseError::Connect(err)) => return Err((ctx.map(err), false)),
+            Err(LeaseError::Exhausted { max }) => {
+                let err = Error::Timeout {
+                    operation: format!(
+                        "{} (waiting for a free blocking connection: all {max} allowed by \
+                         max_blocking_connections are in use)",
+                        ctx.operation()
+                    ),
+                    elapsed: block,
+                    may_have_executed: false,
+                };
+                return Err((err, false));
+            }
+        };
         let mut chunk_number = 0u64;
         loop {
             let chunk = match deadline {
@@ -498,29 +545,23 @@ impl RedisBackend {
             let ms = block_ms(chunk);
             let cmd = build(ms);
             let later = chunk_number > 0;
-            let mut lease = self
-                .inner
-                .pool
-                .lease(&self.inner.conn)
-                .await
-                .map_err(|err| (ctx.map(err), later))?;
             let timeout = Duration::from_millis(ms) + self.inner.options.response_timeout;
             let Some(conn) = lease.start(timeout) else {
                 return Err((ctx.protocol("dedicated connection missing"), later));
             };
             let result = cmd.query_async::<Value>(conn).await;
             match result {
-                Ok(Value::Nil) => lease.finish(),
+                Ok(Value::Nil) => lease.done(),
                 Ok(value) => {
-                    lease.finish();
+                    lease.done();
                     return Ok(value);
                 }
                 Err(err) if err.code().is_some() => {
-                    lease.finish();
+                    lease.done();
                     return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
                 }
                 Err(err) => {
-                    lease.discard();
+                    lease.discard(!err.is_timeout());
                     return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
                 }
             }
@@ -668,10 +709,11 @@ impl Backend for RedisBackend {
         let replies = match mode {
             PublishMode::Indexed => self.indexed_batch(&ctx, topic, messages, options).await?,
             PublishMode::Plain => {
+                let key = self.stream_key(topic);
                 let mut pipe = redis::pipe();
                 pipe.ignore_errors();
                 for message in messages {
-                    pipe.add_command(self.xadd(topic, &message.to_fields(), options));
+                    pipe.add_command(xadd_message(&key, message, options));
                 }
                 let mut conn = self.inner.conn.clone();
                 pipe.query_async::<Vec<Value>>(&mut conn)
@@ -1122,6 +1164,38 @@ impl Backend for RedisBackend {
         Ok(counts.first().copied().unwrap_or(0) > 0)
     }
 
+    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
+        let ctx = self.ctx("PEXPIRE", topic);
+        let ms = millis(ttl);
+        let (idx, ord) = self.index_keys(topic);
+        // The index keys expire with the stream, so an expired topic leaves nothing behind.
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("PEXPIRE")
+            .arg(self.stream_key(topic))
+            .arg(ms)
+            .cmd("PEXPIRE")
+            .arg(&idx)
+            .arg(ms)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&ord)
+            .arg(ms)
+            .ignore();
+        let mut conn = self.inner.conn.clone();
+        let set: Vec<u64> = pipe.query_async(&mut conn).await.map_err(|err| ctx.map(err))?;
+        Ok(set.first().copied().unwrap_or(0) == 1)
+    }
+
+    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
+        let ctx = self.ctx("PTTL", topic);
+        let mut cmd = redis::cmd("PTTL");
+        cmd.arg(self.stream_key(topic));
+        let ms = reply::int(&ctx, self.query(&ctx, &cmd).await?)?;
+        // -2: no such key; -1: no deadline.
+        Ok(u64::try_from(ms).ok().map(Duration::from_millis))
+    }
+
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
         let ctx = self.ctx("XINFO STREAM", topic);
         let mut cmd = redis::cmd("XINFO");
@@ -1201,6 +1275,21 @@ mod tests {
         assert_eq!(secrets, ["hunter2"]);
         assert_eq!(scrub("failed for hunter2".into(), &secrets), "failed for ***");
         assert_eq!(secrets_of("redis+unix:///s?pass=pw"), ["pw"]);
+    }
+
+    #[test]
+    fn a_message_is_written_as_its_fields() {
+        let message = Message::from_json(Uuid::new_v4(), r#"{"a":1}"#).unwrap();
+        let options = AppendOptions::new().trim(Trim::maxlen(10));
+        let mut expected = redis::cmd("XADD");
+        expected.arg("k");
+        push_xadd_args(&options, &message.to_fields(), &mut |arg| {
+            expected.arg(arg);
+        });
+        assert_eq!(
+            xadd_message("k", &message, &options).get_packed_command(),
+            expected.get_packed_command()
+        );
     }
 
     #[test]

@@ -88,6 +88,9 @@ impl<'a> Ctx<'a> {
             let detail = strip_script_suffix(err.detail().unwrap_or_default());
             return self.server_error(code, detail);
         }
+        if err.kind() == ErrorKind::AuthenticationFailed {
+            return auth_failed(&self.operation());
+        }
         if err.is_timeout() {
             return Error::Timeout {
                 operation: self.operation(),
@@ -121,6 +124,7 @@ impl<'a> Ctx<'a> {
                 group: self.group.to_owned(),
             },
             "WRONGTYPE" => Error::WrongType { topic: self.topic() },
+            "WRONGPASS" | "NOAUTH" => auth_failed(&self.operation()),
             "UNBLOCKED" if detail.contains("stream key no longer exists") => {
                 Error::TopicDeleted { topic: self.topic() }
             }
@@ -158,6 +162,18 @@ impl<'a> Ctx<'a> {
         } else {
             Error::invalid_argument(format!("ERR {detail}"))
         }
+    }
+}
+
+/// The server refused the credentials (or wants some): a configuration error, not retryable. The message
+/// never includes them.
+pub(crate) fn auth_failed(operation: &str) -> Error {
+    Error::Backend {
+        message: format!(
+            "authentication failed during {operation}: the server refused the username/password of the URL \
+             (or requires one)"
+        ),
+        retryable: false,
     }
 }
 

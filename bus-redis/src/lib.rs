@@ -70,9 +70,36 @@
 //!
 //! # Connections
 //! Non-blocking commands share one auto-reconnecting multiplexed connection with
-//! [`RedisOptions::response_timeout`]. Each blocking read leases a dedicated connection whose response timeout exceeds its block; long or infinite
-//! blocks run as chunks of at most [`RedisOptions::block_chunk`], and a read dropped mid-command never gives
-//! its connection back for reuse.
+//! [`RedisOptions::response_timeout`]. Each blocking read leases a dedicated connection whose response timeout
+//! exceeds its block; long or infinite blocks run as chunks of at most [`RedisOptions::block_chunk`], and a read
+//! dropped mid-command never gives its connection back for reuse.
+//!
+//! ## Connection limits
+//! - Non-blocking commands: one connection per backend (clones share it), however many run at once; they are
+//!   pipelined on it, so concurrency costs no connections.
+//! - Blocking reads: at most [`RedisOptions::max_blocking_connections`] (default 64) dedicated connections at a
+//!   time, idle ones included, of which at most [`RedisOptions::max_idle_blocking_connections`] (default 16) are
+//!   kept open between reads. **When all are in use**, a further blocking read waits for one to come free, in
+//!   arrival order, and the wait counts against its own block: it then blocks for what is left, or, when its
+//!   block runs out while waiting, fails with [`bus_core::Error::Timeout`] with `may_have_executed: false`
+//!   (retryable; nothing was sent). An infinite block waits as long as it takes.
+//!
+//! # Errors and recovery
+//! Every error names the operation as the Redis command and its topics (`XADD chat:42`) and never shows a
+//! password:
+//! - server unreachable (refused, reset, restarted): [`bus_core::Error::Connection`], retryable;
+//! - a command without a reply within [`RedisOptions::response_timeout`] (a server that stopped answering):
+//!   [`bus_core::Error::Timeout`] with `may_have_executed: true` (retryable: publishes are idempotent in the
+//!   default mode, reads have no effect, acks are idempotent);
+//! - wrong credentials: [`bus_core::Error::Backend`], not retryable, saying that authentication failed;
+//! - a topic key holding another type: [`bus_core::Error::WrongType`] naming the topic.
+//!
+//! The backend recovers by itself once the server answers again, without being rebuilt: the shared connection
+//! reconnects on the next command after a transport failure (with a short backoff); a dedicated connection that
+//! fails is closed together with the idle ones, so the next blocking read opens a fresh one; and the scripts
+//! are loaded again when a restarted server answers `NOSCRIPT` (single publishes and batches alike). What a
+//! server without persistence lost in the restart (topics, groups) is gone, and the errors say so
+//! (`NOGROUP`, …).
 
 mod backend;
 mod blocking;
@@ -84,4 +111,13 @@ mod scripts;
 pub mod testing;
 
 pub use backend::RedisBackend;
+
+/// The Lua source of the indexed publish script, for benchmarks that run it raw through the `redis` crate.
+/// Keys: the stream key and the two index keys ([`RedisBackend::index_keys`]). Arguments: `publish`, the UUID,
+/// `0` (no trim), [`RedisOptions::index_cleanup_batch`], then XADD's arguments after the key (`*`, then the
+/// fields). Not a stable interface.
+#[doc(hidden)]
+pub fn __publish_script_source() -> String {
+    scripts::append_source()
+}
 pub use options::{PublishMode, RedisOptions, redact_url};

@@ -33,9 +33,24 @@ pub struct RedisOptions {
     pub lookup_page: u64,
     /// How many stale index entries one trim removes at most (the rest go on the next trim). Default: 1 000.
     pub index_cleanup_batch: u64,
-    /// Idle dedicated connections kept for blocking reads; more are opened on demand and closed after use.
-    /// Default: 16.
+    /// Idle dedicated connections kept for blocking reads; more are opened on demand (up to
+    /// [`max_blocking_connections`](Self::max_blocking_connections)) and closed after use. Default: 16.
     pub max_idle_blocking_connections: usize,
+    /// The most dedicated connections open at a time, idle ones included: the number of blocking reads
+    /// ([`read`](bus_core::Backend::read) or [`read_group`](bus_core::Backend::read_group) with a `block`)
+    /// that can run at once on this backend and its clones. Non-blocking commands do not count: they share
+    /// one multiplexed connection. Default: 64. Must be at least 1.
+    ///
+    /// **When the limit is reached**, a further blocking read waits for a connection to come free (first
+    /// come, first served), and the wait counts against its own block: if a connection frees up in time, the
+    /// read then blocks for what is left of its block; if its block runs out first, it fails with
+    /// [`Error::Timeout`] with `may_have_executed: false` (nothing was sent, so it is safe to retry, and
+    /// [`Error::is_retryable`] says so), whose operation names the command, the topics and this limit. A read
+    /// with an infinite block (`Duration::ZERO`) waits as long as it takes. Non-blocking reads never wait.
+    /// The limit bounds what a burst of readers can cost the server (each blocked reader holds a client
+    /// there, counted against its `maxclients`); size it to the number of concurrent blocking readers (for
+    /// example subscriptions and workers) the application runs.
+    pub max_blocking_connections: usize,
     /// How [`publish`](bus_core::Backend::publish) and
     /// [`publish_batch`](bus_core::Backend::publish_batch) write: idempotent and indexed (the default), or
     /// one plain XADD per message. See [`PublishMode`] for the trade-off.
@@ -70,6 +85,7 @@ impl Default for RedisOptions {
             lookup_page: 1_000,
             index_cleanup_batch: 1_000,
             max_idle_blocking_connections: 16,
+            max_blocking_connections: 64,
             publish_mode: PublishMode::Indexed,
         }
     }
@@ -117,6 +133,13 @@ impl RedisOptions {
         self
     }
 
+    /// Sets the most dedicated connections for blocking reads open at a time (see
+    /// [`RedisOptions::max_blocking_connections`] for what happens when they are all in use).
+    pub fn max_blocking_connections(mut self, max: usize) -> RedisOptions {
+        self.max_blocking_connections = max;
+        self
+    }
+
     /// Sets the publish mode ([`PublishMode::Indexed`] by default).
     pub fn publish_mode(mut self, mode: PublishMode) -> RedisOptions {
         self.publish_mode = mode;
@@ -133,6 +156,9 @@ impl RedisOptions {
         }
         if self.block_chunk < Duration::from_millis(1) {
             return Err(Error::invalid_argument("block_chunk must be at least 1 ms"));
+        }
+        if self.max_blocking_connections == 0 {
+            return Err(Error::invalid_argument("max_blocking_connections must be at least 1"));
         }
         if self.lookup_page == 0 || self.index_cleanup_batch == 0 {
             return Err(Error::invalid_argument(

@@ -110,6 +110,58 @@ impl TestRedis {
         Err("redis-server did not answer within 10 s".into())
     }
 
+    /// Whether this is a private server the harness started (and so can [`stop`](Self::stop),
+    /// [`restart`](Self::restart), [`pause`](Self::pause) and [`resume`](Self::resume)); false on
+    /// `BUS_REDIS_URL`.
+    pub fn is_private(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// Kills the private server (SIGKILL, as a crash would) and waits for it to exit. Its socket path stays,
+    /// so connecting is refused until [`restart`](Self::restart).
+    pub fn stop(&mut self) -> std::result::Result<(), String> {
+        let mut child = self.child.take().ok_or("no private server running")?;
+        child.kill().map_err(|err| format!("cannot kill redis-server: {err}"))?;
+        child.wait().map_err(|err| format!("cannot reap redis-server: {err}"))?;
+        Ok(())
+    }
+
+    /// Starts the private server again on the same socket (empty: nothing is persisted) and waits until it
+    /// answers.
+    pub fn restart(&mut self) -> std::result::Result<(), String> {
+        if self.child.is_some() {
+            self.stop()?;
+        }
+        let dir = self.dir.clone().ok_or("not a private server")?;
+        let socket = dir.join("redis.sock");
+        self.child = Some(spawn(&dir, &socket)?);
+        self.wait_ready(&socket)
+    }
+
+    /// Freezes the private server (SIGSTOP): connections stay open but nothing is answered.
+    pub fn pause(&self) -> std::result::Result<(), String> {
+        self.signal("-STOP")
+    }
+
+    /// Lets a [`pause`](Self::pause)d server run again (SIGCONT).
+    pub fn resume(&self) -> std::result::Result<(), String> {
+        self.signal("-CONT")
+    }
+
+    fn signal(&self, signal: &str) -> std::result::Result<(), String> {
+        let child = self.child.as_ref().ok_or("no private server running")?;
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .map_err(|err| format!("cannot run kill: {err}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill {signal} {} failed: {status}", child.id()))
+        }
+    }
+
     /// The URL to connect to.
     pub fn url(&self) -> &str {
         &self.url

@@ -73,5 +73,8 @@ async fn passwords_stay_out_of_output() {
     let err = bus::connect(&bad).await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-s3cret"), "{text}");
-    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Backend { retryable: false, .. }) && err.to_string().contains("authentication failed"),
+        "a refused password is a permanent, typed error: {err:?}"
+    );
 }

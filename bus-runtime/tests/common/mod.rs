@@ -91,6 +91,12 @@ impl Backend for FlakyBackend {
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
         self.inner.consumer_delete(topic, group, consumer).await
     }
+    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
+        self.inner.expire_topic(topic, ttl).await
+    }
+    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
+        self.inner.topic_ttl(topic).await
+    }
     async fn consumer_delete_if_idle(
         &self,
         topic: &Topic,
