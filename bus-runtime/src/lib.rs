@@ -13,6 +13,10 @@
 //! - [`dedup`]: at-least-once means handlers can see a message twice; [`RecentUuids`] lets them skip duplicates
 //!   by the message's canonical UUID, in bounded memory.
 //! - [`backoff`]: the one capped exponential [`Backoff`] rule used for every wait between attempts.
+//! - [`retention`]: streams must not grow forever; [`Publisher`] applies each topic family's bound and idle
+//!   expiry on publish ([`RetentionPolicy`] documents the defaults).
+//! - [`agent`]: the seed's topic families as types, control messages ([`Control`]: pause, resume, custom) read
+//!   as fan-out, and [`Agent`], which consumes an agent's inbox with a worker and honours pause and resume.
 //! - [`observe`]: metric names (through the [`metrics`] facade); each handler call also runs in a `bus.delivery`
 //!   [`tracing`] span carrying topic, group, consumer, entry id, UUID and delivery count.
 //!
@@ -59,17 +63,23 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agent;
 pub mod backoff;
 pub mod config;
 pub mod dead_letter;
 pub mod dedup;
 pub mod observe;
+pub mod retention;
 pub mod subscription;
 pub mod worker;
 
+pub use agent::{
+    Agent, AgentHandle, AgentTopics, Control, ControlState, ConversationTopics, control_state, send_control,
+};
 pub use backoff::Backoff;
 pub use config::WorkerConfig;
 pub use dead_letter::{DeadLetter, DeadLetterReason, dead_letter_topic};
 pub use dedup::RecentUuids;
+pub use retention::{Bound, Publisher, Retention, RetentionPolicy};
 pub use subscription::{StartFrom, Subscription, SubscriptionConfig, SubscriptionItem};
 pub use worker::{Delivery, Worker, WorkerHandle, WorkerReport};

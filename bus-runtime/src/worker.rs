@@ -55,7 +55,7 @@ use bus_core::{
 };
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::{Id, JoinError, JoinHandle, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior, sleep, sleep_until};
 use tracing::Instrument;
@@ -137,6 +137,7 @@ pub struct Worker {
     group: String,
     consumer: String,
     config: WorkerConfig,
+    pause: Option<watch::Receiver<bool>>,
 }
 
 type DynHandler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, std::result::Result<(), String>> + Send + Sync>;
@@ -157,7 +158,16 @@ impl Worker {
             group: group.into(),
             consumer: consumer.into(),
             config,
+            pause: None,
         }
+    }
+
+    /// Pauses the worker while `paused` holds `true`: it reads, retries and claims nothing (new entries stay
+    /// unread, failed ones pending), lets running handlers finish, and resumes where it stopped when the value
+    /// turns `false`. Used by [`Agent`](crate::Agent) for pause/resume control messages.
+    pub fn paused_by(mut self, paused: watch::Receiver<bool>) -> Worker {
+        self.pause = Some(paused);
+        self
     }
 
     /// Runs `handler` over the group until `shutdown` completes, then shuts down gracefully (see the module docs)
@@ -386,6 +396,7 @@ struct Run {
     group_ready: bool,
     claim_cursor: EntryId,
     report: WorkerReport,
+    pause: Option<watch::Receiver<bool>>,
 }
 
 impl Run {
@@ -396,6 +407,7 @@ impl Run {
             group,
             consumer,
             mut config,
+            pause,
         } = worker;
         config.concurrency = config.concurrency.max(1);
         config.max_deliveries = config.max_deliveries.max(1);
@@ -425,6 +437,7 @@ impl Run {
             maybe_replay: true,
             claim_cursor: EntryId::MIN,
             report: WorkerReport::default(),
+            pause,
         }
     }
 
@@ -456,6 +469,27 @@ impl Run {
         }
     }
 
+    /// While paused: only let running handlers finish, until resumed or shut down.
+    async fn wait_paused(
+        &mut self,
+        mut shutdown: Pin<&mut (impl Future<Output = ()> + Send)>,
+        pause: &mut watch::Receiver<bool>,
+    ) -> Step {
+        tokio::select! {
+            biased;
+            () = shutdown.as_mut() => return Step::Shutdown,
+            Some(done) = self.tasks.join_next_with_id() => self.finished(done),
+            changed = pause.changed() => {
+                if changed.is_err() {
+                    // The controller is gone while paused: stay paused until shut down.
+                    shutdown.as_mut().await;
+                    return Step::Shutdown;
+                }
+            }
+        }
+        Step::Continue
+    }
+
     fn free_slots(&self) -> usize {
         self.config.concurrency.saturating_sub(self.tasks.len())
     }
@@ -474,6 +508,18 @@ impl Run {
                     .await?;
             }
             self.group_ready = true;
+        }
+        if let Some(mut pause) = self.pause.take() {
+            let paused = *pause.borrow_and_update();
+            let step = if paused {
+                Some(self.wait_paused(shutdown.as_mut(), &mut pause).await)
+            } else {
+                None
+            };
+            self.pause = Some(pause);
+            if let Some(step) = step {
+                return Ok(step);
+            }
         }
         if Instant::now() >= *next_retry {
             self.retry_scan().await?;
@@ -501,11 +547,26 @@ impl Run {
             .min(self.config.read_block)
             .max(Duration::from_millis(1));
         let count = u64::try_from(free).unwrap_or(u64::MAX);
-        // Cancel-safe: a read dropped here (shutdown) leaves its entries pending for this consumer.
+        // Cancel-safe: a read dropped here (shutdown, pause) leaves its entries pending for this consumer.
+        let (consumer, pause) = (&mut self.consumer, &mut self.pause);
+        let paused = async {
+            match pause {
+                Some(pause) => drop(pause.wait_for(|paused| *paused).await),
+                None => std::future::pending().await,
+            }
+        };
         let read = tokio::select! {
             biased;
             () = shutdown.as_mut() => return Ok(Step::Shutdown),
-            read = self.consumer.read(count, Some(block)) => read,
+            () = paused => None,
+            read = consumer.read(count, Some(block)) => Some(read),
+        };
+        let paused_now = self.pause.as_ref().is_some_and(|pause| *pause.borrow());
+        let Some(read) = read.filter(|_| !paused_now) else {
+            // Paused during the read: whatever it moved to this consumer is replayed after the resume.
+            self.consumer.replay_pending();
+            self.maybe_replay = true;
+            return Ok(Step::Continue);
         };
         let received = read.inspect_err(|_| self.maybe_replay = true)?;
         self.handle_read(received).await?;
