@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use bus_core::{
     AppendOptions, AutoClaimOptions, Backend, Bus, ClaimOptions, ConsumerDelete, EntryId, Fields, GroupCreateOptions,
-    GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, RangeBound, ReadGroupOptions, Topic,
+    GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
+    Topic,
 };
 
 use crate::{Capabilities, CheckResult, Failure, ensure, ensure_eq};
@@ -16,11 +17,29 @@ use crate::{Capabilities, CheckResult, Failure, ensure, ensure_eq};
 /// The capabilities a check needs.
 pub fn needs(check: &str) -> Capabilities {
     match check {
-        "blocking_read_is_served_by_an_append" | "consumer_recovers_entries_of_a_dropped_read" => {
-            Capabilities::none().blocking_reads(true)
+        "blocking_read_is_served_by_an_append"
+        | "consumer_recovers_entries_of_a_dropped_read"
+        | "block_timeouts_hold_with_margins" => Capabilities::none().blocking_reads(true),
+        "idle_times_are_exact" => Capabilities::none().controllable_clock(true),
+        "block_timeouts_are_exact" | "blocked_read_at_its_deadline_loses_nothing" => {
+            Capabilities::none().blocking_reads(true).controllable_clock(true)
         }
+        "expiry_releases_blocked_group_readers" => Capabilities::none().blocking_reads(true).controllable_clock(true),
         _ => Capabilities::none(),
     }
+}
+
+/// A check's future.
+pub type CheckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = CheckResult> + Send>>;
+
+/// A named check, callable through a function pointer.
+pub type Check = fn(Arc<dyn Backend>) -> CheckFuture;
+
+/// Every check, by name, in the order the macro's tests list them; run one with [`crate::run_check`] and
+/// [`needs`].
+pub fn all() -> Vec<(&'static str, Check)> {
+    let checks: Vec<(&'static str, Check)> = crate::__with_check_names!(__check_registry!());
+    checks
 }
 
 fn topic(name: &str) -> Result<Topic, Failure> {
@@ -189,6 +208,82 @@ pub async fn idle_consumer_delete_spares_consumers_with_pending_entries(backend:
         err.to_string(),
         "NOGROUP No such consumer group 'nope' for key name 'conformance:idle-consumers'",
         "error for a missing group"
+    );
+    Ok(())
+}
+
+/// PEXPIRE/PTTL: a deadline survives writes, and a topic past it is gone with everything it held.
+pub async fn topics_expire_after_their_ttl(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("expiring")?;
+    let hour = Duration::from_secs(3600);
+    ensure!(
+        !backend.expire_topic(&topic, hour).await?,
+        "expiring a missing topic reported success"
+    );
+    let message = Message::from_json(bus_core::Uuid::new_v4(), "1")?;
+    backend.publish(&topic, &message, &AppendOptions::new()).await?;
+    ensure_eq!(backend.topic_ttl(&topic).await?, None, "a new topic has no deadline");
+    ensure!(backend.expire_topic(&topic, hour).await?, "expiring an existing topic");
+    backend.append(&topic, fields(2), &AppendOptions::new()).await?;
+    let ttl = backend.topic_ttl(&topic).await?;
+    ensure!(
+        ttl.is_some_and(|ttl| ttl <= hour && ttl > hour - Duration::from_secs(60)),
+        "the deadline survives a write: {ttl:?}"
+    );
+    ensure!(
+        backend.expire_topic(&topic, Duration::ZERO).await?,
+        "a zero TTL on an existing topic"
+    );
+    ensure_eq!(backend.len(&topic).await?, 0, "length after expiry");
+    ensure_eq!(backend.lookup(&topic, message.id()).await?, None, "lookup after expiry");
+    ensure_eq!(backend.topic_ttl(&topic).await?, None, "TTL of an expired topic");
+    ensure!(
+        backend.stream_info(&topic).await.is_err(),
+        "an expired topic still has stream info"
+    );
+    let again = backend.publish(&topic, &message, &AppendOptions::new()).await?;
+    ensure!(
+        again.is_some_and(|p| !p.duplicate),
+        "publishing into the expired topic starts afresh: {again:?}"
+    );
+    ensure_eq!(
+        backend.topic_ttl(&topic).await?,
+        None,
+        "a topic created anew has no deadline"
+    );
+    Ok(())
+}
+
+/// A group reader blocked on a topic is released with `UNBLOCKED` when the topic expires (paused time).
+pub async fn expiry_releases_blocked_group_readers(backend: Arc<dyn Backend>) -> CheckResult {
+    tokio::time::pause();
+    let topic = topic("expiring-blocked")?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    backend.expire_topic(&topic, Duration::from_secs(10)).await?;
+    let reader = {
+        let backend = backend.clone();
+        let topic = topic.clone();
+        tokio::spawn(async move {
+            let options = ReadGroupOptions::new().block(Duration::ZERO);
+            backend
+                .read_group("g", "c", &[(topic, GroupCursor::New)], &options)
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(9_999)).await;
+    ensure!(!reader.is_finished(), "the reader was released before the deadline");
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    let result = tokio::time::timeout(Duration::from_secs(1), reader)
+        .await
+        .map_err(|_| Failure("the blocked reader was not released by the expiry".into()))?
+        .map_err(|err| Failure(format!("reader task failed: {err}")))?;
+    let Err(err) = result else {
+        return Err(Failure(format!("the reader got {result:?} instead of UNBLOCKED")));
+    };
+    ensure_eq!(
+        err.to_string(),
+        "UNBLOCKED the stream key no longer exists",
+        "error of the released reader"
     );
     Ok(())
 }
@@ -485,4 +580,432 @@ pub async fn consumer_recovers_entries_of_a_dropped_read(backend: Arc<dyn Backen
     let ids: Vec<EntryId> = replayed.iter().map(|r| r.entry_id()).collect();
     ensure_eq!(ids, vec![id(1, 0)], "the next read replays the stranded entry");
     Ok(())
+}
+
+/// XREAD after a cursor returns exactly the entries with greater ids: not the cursor's own entry, not one less.
+pub async fn read_after_a_cursor_is_exclusive(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("read-after")?;
+    fill(backend.as_ref(), &topic, 3).await?;
+    for (after, want) in [
+        (EntryId::MIN, vec![id(1, 0), id(2, 0), id(3, 0)]),
+        (id(1, 0), vec![id(2, 0), id(3, 0)]),
+        (id(1, 5), vec![id(2, 0), id(3, 0)]),
+        (id(2, 0), vec![id(3, 0)]),
+        (id(3, 0), vec![]),
+    ] {
+        let reply = backend
+            .read(&[(topic.clone(), ReadCursor::After(after))], &ReadOptions::new())
+            .await?;
+        let Some(reply) = reply else {
+            return Err(Failure(format!("non-blocking XREAD after {after} answered a timeout")));
+        };
+        let got: Vec<EntryId> = reply.into_iter().flat_map(|t| t.entries).map(|e| e.id).collect();
+        ensure_eq!(got, want, "XREAD STREAMS {topic} {after}");
+    }
+    Ok(())
+}
+
+/// Tokio's clock, paused for the rest of a check and resumed when this is dropped (unless it was paused before).
+struct PausedClock {
+    resume: bool,
+}
+
+impl PausedClock {
+    /// Pauses tokio's clock. Needs a current-thread runtime, which `#[tokio::test]` is.
+    fn start() -> Result<PausedClock, Failure> {
+        let flavor = tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor());
+        if !matches!(flavor, Ok(tokio::runtime::RuntimeFlavor::CurrentThread)) {
+            return Err(Failure(
+                "checks on paused time need a current-thread tokio runtime (`#[tokio::test]`)".into(),
+            ));
+        }
+        // Paused already (`start_paused`)? Then the clock does not move while the thread sleeps.
+        let before = tokio::time::Instant::now();
+        std::thread::sleep(Duration::from_millis(1));
+        let resume = tokio::time::Instant::now() != before;
+        if resume {
+            tokio::time::pause();
+        }
+        Ok(PausedClock { resume })
+    }
+
+    /// Moves the clock forward by exactly `by` (firing the timers that are due).
+    async fn advance(&self, by: Duration) {
+        tokio::time::advance(by).await;
+    }
+
+    /// Moves the clock forward by exactly `by` without yielding: timers due at the new time have not fired yet
+    /// when this returns, so what the caller does next happens before them, at the same instant.
+    async fn advance_before_timers(&self, by: Duration) {
+        let mut advance = std::pin::pin!(tokio::time::advance(by));
+        // The first poll moves the clock and then yields; we do not wait for the yield.
+        std::future::poll_fn(|cx| {
+            let _ = advance.as_mut().poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+    }
+}
+
+impl Drop for PausedClock {
+    fn drop(&mut self) {
+        if self.resume {
+            tokio::time::resume();
+        }
+    }
+}
+
+const MS: Duration = Duration::from_millis(1);
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The pending entry's idle time and owner, from XPENDING.
+async fn pending_of(backend: &dyn Backend, topic: &Topic, entry: EntryId) -> Result<(Duration, String), Failure> {
+    let query = PendingQuery::new(RangeBound::Inclusive(entry), RangeBound::Inclusive(entry), 1);
+    let pending = backend.pending(topic, "g", &query).await?;
+    let Some(p) = pending.first() else {
+        return Err(Failure(format!("{entry} is not pending")));
+    };
+    Ok((p.idle, p.consumer.clone()))
+}
+
+async fn consumer_idle(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Result<Duration, Failure> {
+    let consumers = backend.consumers_info(topic, "g").await?;
+    let Some(info) = consumers.iter().find(|c| c.name == consumer) else {
+        return Err(Failure(format!("XINFO CONSUMERS does not list {consumer}")));
+    };
+    Ok(info.idle)
+}
+
+/// Reads one new entry (`>` COUNT 1) for the consumer.
+async fn deliver_one(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Result<Vec<EntryId>, Failure> {
+    let reply = backend
+        .read_group(
+            "g",
+            consumer,
+            &[(topic.clone(), GroupCursor::New)],
+            &ReadGroupOptions::new().count(1),
+        )
+        .await?;
+    Ok(reply
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t.entries)
+        .map(|e| e.id())
+        .collect())
+}
+
+/// On paused time, idle times are exact to the millisecond: XPENDING's idle and its IDLE filter, XCLAIM's and
+/// XAUTOCLAIM's min-idle (an entry idle for exactly min-idle qualifies, one millisecond less does not, as in
+/// Redis's `this_idle < minidle` test), and XINFO CONSUMERS's idle.
+pub async fn idle_times_are_exact(backend: Arc<dyn Backend>) -> CheckResult {
+    let clock = PausedClock::start()?;
+    let b = backend.as_ref();
+    let topic = topic("idle-exact")?;
+    fill(b, &topic, 2).await?;
+    group_at_zero(b, &topic).await?;
+    ensure_eq!(deliver_one(b, &topic, "c1").await?, vec![id(1, 0)], "first delivery");
+    clock.advance(999 * MS).await;
+
+    let (idle, _) = pending_of(b, &topic, id(1, 0)).await?;
+    ensure_eq!(idle, 999 * MS, "XPENDING idle 999 ms after the delivery");
+    ensure_eq!(
+        consumer_idle(b, &topic, "c1").await?,
+        999 * MS,
+        "XINFO CONSUMERS idle 999 ms after c1's read"
+    );
+    let filtered = b.pending(&topic, "g", &PendingQuery::all(10).min_idle(SECOND)).await?;
+    ensure!(
+        filtered.is_empty(),
+        "XPENDING IDLE 1000 listed an entry idle for 999 ms: {filtered:?}"
+    );
+    let claimed = b
+        .claim(&topic, "g", "c2", SECOND, &[id(1, 0)], &ClaimOptions::new())
+        .await?;
+    ensure!(
+        claimed.is_empty(),
+        "XCLAIM min-idle 1000 claimed an entry idle for 999 ms: {claimed:?}"
+    );
+    ensure_eq!(
+        pending_of(b, &topic, id(1, 0)).await?,
+        (999 * MS, "c1".to_owned()),
+        "a refused XCLAIM changes neither idle nor owner"
+    );
+
+    clock.advance(MS).await;
+    let filtered: Vec<EntryId> = b
+        .pending(&topic, "g", &PendingQuery::all(10).min_idle(SECOND))
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    ensure_eq!(filtered, vec![id(1, 0)], "XPENDING IDLE 1000 at exactly 1000 ms");
+    let claimed = b
+        .claim(&topic, "g", "c2", SECOND, &[id(1, 0)], &ClaimOptions::new())
+        .await?;
+    ensure_eq!(claimed.ids(), vec![id(1, 0)], "XCLAIM min-idle 1000 at exactly 1000 ms");
+    ensure_eq!(
+        pending_of(b, &topic, id(1, 0)).await?,
+        (Duration::ZERO, "c2".to_owned()),
+        "idle and owner right after the claim"
+    );
+
+    // XAUTOCLAIM: 2-0 delivered to c1 now, scanned at 499 and at 500 ms with min-idle 500.
+    ensure_eq!(deliver_one(b, &topic, "c1").await?, vec![id(2, 0)], "second delivery");
+    let half = 500 * MS;
+    clock.advance(499 * MS).await;
+    let options = AutoClaimOptions::new().count(10);
+    let early = b.auto_claim(&topic, "g", "c3", half, RangeBound::MIN, &options).await?;
+    ensure!(
+        early.claimed.is_empty(),
+        "XAUTOCLAIM min-idle 500 claimed entries idle for at most 499 ms: {early:?}"
+    );
+    clock.advance(MS).await;
+    let due = b.auto_claim(&topic, "g", "c3", half, RangeBound::MIN, &options).await?;
+    // 1-0's idle restarted with c2's claim, at the same instant as 2-0's delivery.
+    ensure_eq!(
+        due.claimed.ids(),
+        vec![id(1, 0), id(2, 0)],
+        "XAUTOCLAIM min-idle 500 at exactly 500 ms"
+    );
+    ensure_eq!(
+        pending_of(b, &topic, id(2, 0)).await?,
+        (Duration::ZERO, "c3".to_owned()),
+        "idle and owner right after the autoclaim"
+    );
+
+    // A consumer created now is idle from now; c1 has not read since 2-0's delivery 500 ms ago.
+    b.consumer_create(&topic, "g", "c4").await?;
+    clock.advance(1234 * MS).await;
+    ensure_eq!(
+        consumer_idle(b, &topic, "c4").await?,
+        1234 * MS,
+        "XINFO CONSUMERS idle of a consumer created 1234 ms ago"
+    );
+    ensure_eq!(
+        consumer_idle(b, &topic, "c1").await?,
+        1734 * MS,
+        "XINFO CONSUMERS idle of c1, last read 1734 ms ago"
+    );
+    Ok(())
+}
+
+/// The ids and pending state around a blocked group read that ended: whatever the read returned must be exactly
+/// what it moved into the consumer's pending list; what it did not return stays undelivered.
+async fn blocked_read_kept_everything(
+    backend: &dyn Backend,
+    topic: &Topic,
+    returned: Option<Vec<EntryId>>,
+    appended: &[EntryId],
+) -> CheckResult {
+    let pending: Vec<EntryId> = backend
+        .pending(topic, "g", &PendingQuery::all(100))
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let returned = returned.unwrap_or_default();
+    ensure_eq!(
+        pending,
+        returned,
+        "pending entries after the blocked read (it returned {returned:?})"
+    );
+    let rest = deliver_all(backend, topic, "other").await?;
+    let mut all = returned.clone();
+    all.extend(rest);
+    ensure_eq!(
+        all,
+        appended.to_vec(),
+        "entries the blocked read returned plus those a later `>` read gets"
+    );
+    Ok(())
+}
+
+type BlockedRead = tokio::task::JoinHandle<(bus_core::Result<Option<Vec<EntryId>>>, Duration)>;
+
+/// Spawns `XREADGROUP GROUP g c BLOCK <block> STREAMS <topic> >`, returning its ids (or `None` on timeout) and
+/// how long it took.
+fn spawn_blocked_read(backend: &Arc<dyn Backend>, topic: &Topic, block: Duration) -> BlockedRead {
+    let backend = backend.clone();
+    let topic = topic.clone();
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        let options = ReadGroupOptions::new().block(block);
+        let reply = backend
+            .read_group("g", "c", &[(topic, GroupCursor::New)], &options)
+            .await
+            .map(|reply| reply.map(|topics| topics.into_iter().flat_map(|t| t.entries).map(|e| e.id()).collect()));
+        (reply, start.elapsed())
+    })
+}
+
+async fn join(reader: BlockedRead) -> Result<(Option<Vec<EntryId>>, Duration), Failure> {
+    let (reply, elapsed) = reader
+        .await
+        .map_err(|err| Failure(format!("reader task failed: {err}")))?;
+    Ok((reply?, elapsed))
+}
+
+/// Lets spawned tasks run until they block, without moving a paused clock.
+async fn settle() {
+    for _ in 0..16 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// On paused time, a blocked read that gets nothing returns `None` when its block expires, not before; XREAD and
+/// XREADGROUP alike. "When" is exact to tokio's timer tick: a timer fires on the first whole millisecond (counted
+/// from the runtime's start) at or after its deadline, so the read ends between `block` and `block + 1 ms`.
+pub async fn block_timeouts_are_exact(backend: Arc<dyn Backend>) -> CheckResult {
+    let clock = PausedClock::start()?;
+    let topic = topic("block-exact")?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let block = SECOND;
+    let reader = spawn_blocked_read(&backend, &topic, block);
+    let plain = {
+        let backend = backend.clone();
+        let topic = topic.clone();
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now();
+            let options = ReadOptions::new().block(block);
+            let reply = backend.read(&[(topic, ReadCursor::New)], &options).await;
+            (reply.map(|r| r.is_none()), start.elapsed())
+        })
+    };
+    settle().await;
+    clock.advance(block - MS).await;
+    settle().await;
+    ensure!(
+        !reader.is_finished() && !plain.is_finished(),
+        "a read blocked for 1000 ms returned after 999 ms"
+    );
+    let (reply, elapsed) = join(reader).await?;
+    ensure_eq!(reply, None, "XREADGROUP BLOCK 1000 with nothing appended");
+    ensure!(
+        elapsed >= block && elapsed <= block + MS,
+        "XREADGROUP BLOCK 1000 timed out after {elapsed:?}"
+    );
+    let (timed_out, elapsed) = plain
+        .await
+        .map_err(|err| Failure(format!("reader task failed: {err}")))?;
+    ensure!(timed_out?, "XREAD BLOCK 1000 with nothing appended returned entries");
+    ensure!(
+        elapsed >= block && elapsed <= block + MS,
+        "XREAD BLOCK 1000 timed out after {elapsed:?}"
+    );
+    Ok(())
+}
+
+/// On paused time, an entry appended 1 ms before a blocked reader's deadline, or at the very instant of it
+/// (before the timeout fires), is either returned by the read or left undelivered, never moved into the
+/// reader's pending list behind a `None`.
+pub async fn blocked_read_at_its_deadline_loses_nothing(backend: Arc<dyn Backend>) -> CheckResult {
+    let clock = PausedClock::start()?;
+    let topic = topic("block-deadline")?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let block = SECOND;
+    let mut appended = Vec::new();
+    for (round, early) in [(1u64, MS), (2, Duration::ZERO)] {
+        let reader = spawn_blocked_read(&backend, &topic, block);
+        settle().await;
+        clock.advance(block - MS).await;
+        settle().await;
+        clock.advance_before_timers(MS - early).await;
+        backend
+            .append(&topic, fields(round), &AppendOptions::new().id(id(round, 0)))
+            .await?;
+        appended.push(id(round, 0));
+        let (reply, elapsed) = join(reader).await?;
+        ensure!(
+            elapsed >= block - early && elapsed <= block + MS,
+            "round {round}: the read ended {elapsed:?} after it started, appended to after {:?}",
+            block - early
+        );
+        if early > Duration::ZERO {
+            ensure_eq!(
+                reply,
+                Some(vec![id(round, 0)]),
+                "round {round}: the read served 1 ms before its deadline"
+            );
+        }
+        blocked_read_kept_everything(backend.as_ref(), &topic, reply.clone(), &appended[appended.len() - 1..])
+            .await
+            .map_err(|Failure(e)| Failure(format!("round {round}: {e}")))?;
+        // Settle what this round delivered so the next starts from an empty pending list.
+        let delivered: Vec<EntryId> = appended.clone();
+        backend.ack(&topic, "g", &delivered).await?;
+    }
+    Ok(())
+}
+
+/// Idle times on a real clock, with wide margins: right after a delivery an entry is far from idle for an hour,
+/// and after sleeping 50 ms it is idle at least 40 ms (XPENDING, XCLAIM and XAUTOCLAIM min-idle, XINFO CONSUMERS).
+pub async fn idle_times_hold_with_margins(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let topic = topic("idle-margins")?;
+    let hour = Duration::from_secs(3600);
+    let floor = 40 * MS;
+    fill(b, &topic, 2).await?;
+    group_at_zero(b, &topic).await?;
+    deliver_all(b, &topic, "c1").await?;
+    let claimed = b
+        .claim(&topic, "g", "c2", hour, &[id(1, 0)], &ClaimOptions::new())
+        .await?;
+    ensure!(
+        claimed.is_empty(),
+        "XCLAIM min-idle 1h claimed a fresh entry: {claimed:?}"
+    );
+    let auto = b
+        .auto_claim(&topic, "g", "c2", hour, RangeBound::MIN, &AutoClaimOptions::new())
+        .await?;
+    ensure!(
+        auto.claimed.is_empty(),
+        "XAUTOCLAIM min-idle 1h claimed a fresh entry: {auto:?}"
+    );
+    tokio::time::sleep(50 * MS).await;
+    let (idle, owner) = pending_of(b, &topic, id(1, 0)).await?;
+    ensure!(
+        idle >= floor && idle < hour && owner == "c1",
+        "XPENDING 50 ms after the delivery: idle {idle:?}, owner {owner}"
+    );
+    let idle = consumer_idle(b, &topic, "c1").await?;
+    ensure!(
+        idle >= floor && idle < hour,
+        "XINFO CONSUMERS idle of c1 50 ms after its read: {idle:?}"
+    );
+    let claimed = b
+        .claim(&topic, "g", "c2", floor, &[id(1, 0)], &ClaimOptions::new())
+        .await?;
+    ensure_eq!(claimed.ids(), vec![id(1, 0)], "XCLAIM min-idle 40 ms after 50 ms");
+    let options = AutoClaimOptions::new().count(10);
+    let auto = b
+        .auto_claim(&topic, "g", "c3", floor, RangeBound::MIN, &options)
+        .await?;
+    ensure_eq!(
+        auto.claimed.ids(),
+        vec![id(2, 0)],
+        "XAUTOCLAIM min-idle 40 ms after 50 ms (1-0 was just claimed)"
+    );
+    Ok(())
+}
+
+/// Block timeouts on a real clock, with wide margins: a read blocked for 100 ms with nothing appended returns
+/// `None` after at least 90 ms and well within 10 s; one racing an append at its deadline returns the entry or
+/// leaves it undelivered.
+pub async fn block_timeouts_hold_with_margins(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("block-margins")?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let block = 100 * MS;
+    let (reply, elapsed) = join(spawn_blocked_read(&backend, &topic, block)).await?;
+    ensure_eq!(reply, None, "XREADGROUP BLOCK 100 with nothing appended");
+    ensure!(
+        elapsed >= 90 * MS && elapsed < Duration::from_secs(10),
+        "XREADGROUP BLOCK 100 timed out after {elapsed:?}"
+    );
+    let reader = spawn_blocked_read(&backend, &topic, block);
+    tokio::time::sleep(block).await;
+    backend
+        .append(&topic, fields(1), &AppendOptions::new().id(id(1, 0)))
+        .await?;
+    let (reply, _) = join(reader).await?;
+    blocked_read_kept_everything(backend.as_ref(), &topic, reply, &[id(1, 0)]).await
 }

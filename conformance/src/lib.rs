@@ -1,18 +1,38 @@
 //! The conformance suite of the bus: behaviours every [`Backend`] must show, as named checks any backend's tests
 //! can call, and a macro that turns them all into ordinary tests.
 //!
-//! # Certifying a backend
-//! Implement [`BackendFactory`] (a fresh, empty backend per check, and the [`Capabilities`] it has), then call
-//! the macro in the backend crate's tests:
+//! # Writing a new backend
+//! A backend is certified by this crate's suite: the named [`checks`] (one behaviour each, exact values from
+//! Redis 7.0) and two model-based properties ([`property`]) that run random operation sequences against the
+//! backend and the reference [`model`] and compare every result and the whole observable state after every step.
+//! Four steps:
+//!
+//! 1. **Implement the trait.** Implement [`bus_core::Backend`] with Redis 7.0's semantics (results, state changes,
+//!    error wording). Read time only through [`bus_core::Clock`] (tokio's clock) if you want the timing checks to
+//!    run on paused time.
+//! 2. **Declare capabilities.** Implement [`BackendFactory`]: `create` returns a fresh, empty backend (or `None`
+//!    when it cannot, e.g. no server: every check is then skipped with a message instead of failing), wrapped in
+//!    an [`Instance`] that can keep a server process or a temporary directory alive; `capabilities` says which
+//!    optional behaviours to certify (see the table below).
+//! 3. **Call the macro** in an integration test of the backend's crate. This is the whole test file of
+//!    `bus-memory`'s certification (`conformance/tests/memory.rs`, 21 lines):
 //!
 //! ```ignore
+//! //! The conformance suite on the in-memory backend.
+//!
+//! use std::sync::Arc;
+//!
+//! use bus_core::Backend;
+//!
 //! struct Memory;
 //!
 //! #[async_trait::async_trait]
 //! impl conformance::BackendFactory for Memory {
 //!     async fn create(&self) -> Option<conformance::Instance> {
-//!         Some(conformance::Instance::new(std::sync::Arc::new(bus_memory::MemoryBackend::new())))
+//!         let backend: Arc<dyn Backend> = Arc::new(bus_memory::MemoryBackend::new());
+//!         Some(conformance::Instance::new(backend))
 //!     }
+//!
 //!     fn capabilities(&self) -> conformance::Capabilities {
 //!         conformance::Capabilities::all()
 //!     }
@@ -21,8 +41,34 @@
 //! conformance::conformance_tests!(Memory);
 //! ```
 //!
-//! A check that needs a capability the backend lacks is skipped and says why. A factory returning `None` (no
-//! server available) skips the check loudly.
+//!    [`conformance_tests!`] expands to one `#[tokio::test]` per named check (current-thread, so the timing
+//!    checks can pause the clock) and to `model_based_sequences` and `delivery_invariants`. Add `conformance`,
+//!    `async-trait` and `tokio` (features `macros`, `rt`) as dev-dependencies. A backend behind a server keeps the
+//!    server in the factory and hands each `create` a fresh key prefix (see `bus-redis/tests/conformance.rs`).
+//!    To compare two backends operation by operation as well, call [`property::differential`] from a `#[test]`.
+//! 4. **Run it, then run the stress mode.** `cargo test -p your-backend --test conformance` runs
+//!    [`property::DEFAULT_CASES`] sequences per property (`PROPTEST_CASES=n` to change). Before a release, run
+//!    the stress mode: `BUS_CONFORMANCE_STRESS=1 cargo test -p your-backend --test conformance --release` (20
+//!    times the cases, sequences up to 80 operations instead of 40; combine with `PROPTEST_CASES`). A failure prints
+//!    the shrunk sequence one command per line, in the syntax of the `bus` CLI's shell, so it can be replayed on any
+//!    backend; its seed is saved under `proptest-regressions/` beside the test file and replayed first next time
+//!    (commit that file).
+//!
+//! # What each capability changes
+//! | flag | with it | without it |
+//! |---|---|---|
+//! | `blocking_reads` | `blocking_read_is_served_by_an_append`, `consumer_recovers_entries_of_a_dropped_read` and `block_timeouts_hold_with_margins` run | they are skipped, each with a printed reason |
+//! | `controllable_clock` | `idle_times_are_exact` runs on paused tokio time: XPENDING idle, XCLAIM and XAUTOCLAIM min-idle (999 ms refused, 1000 ms claimed) and XINFO CONSUMERS idle to the millisecond; with `blocking_reads` too, `block_timeouts_are_exact` and `blocked_read_at_its_deadline_loses_nothing` (a read returns `None` when its block expires and not before; an entry appended at the deadline is returned or left undelivered) | those are skipped with a printed reason; `idle_times_hold_with_margins` and `block_timeouts_hold_with_margins`, which run on every backend on the real clock, assert only what holds with wide margins |
+//! | `exact_node_trimming` | approximate trims (`~`) in the properties must remove exactly what Redis removes with `stream-node-max-bytes 0` (whole 100-entry nodes) | approximate trims are checked as bounds: never below MAXLEN/MINID, never more than an exact trim nor beyond LIMIT |
+//!
+//! The properties never block and model time coarsely (recent or idle for hours), so they run the same with or
+//! without the first two flags.
+//!
+//! # Teeth
+//! The crate's own `tests/mutants.rs` runs the whole suite against deliberately broken wrappers of `bus-memory`
+//! (ack that does nothing, `>` redelivering acked entries, cursors off by one, a claim keeping the old owner,
+//! frozen delivery counts, a blocked read dropping what it was served at its deadline, lag off by one) and fails
+//! if any of them passes. A new check belongs in the suite only if it keeps all of them caught.
 
 pub mod checks;
 pub mod model;
@@ -212,23 +258,7 @@ macro_rules! conformance_tests {
             }
         }
 
-        $crate::conformance_tests!(@each $factory;
-            publish_is_idempotent,
-            append_rejects_ids_not_above_the_top,
-            publish_finds_a_later_holder_after_a_trim,
-            idle_consumer_delete_spares_consumers_with_pending_entries,
-            range_honours_exclusive_bounds,
-            last_id_survives_deletes,
-            new_reads_deliver_each_entry_once,
-            acked_entries_are_never_redelivered,
-            history_replays_pending_and_counts_deliveries,
-            history_reports_deleted_entries,
-            claim_transfers_ownership,
-            autoclaim_drops_deleted_entries,
-            lag_counts_undelivered_entries,
-            blocking_read_is_served_by_an_append,
-            consumer_recovers_entries_of_a_dropped_read,
-        );
+        $crate::__with_check_names!(conformance_tests!(@each $factory;));
     };
     (@each $factory:expr; $($name:ident),+ $(,)?) => {
         $(
@@ -241,5 +271,46 @@ macro_rules! conformance_tests {
                 }
             }
         )+
+    };
+}
+
+/// Calls the named macro of this crate with its arguments followed by the name of every check: the one list the
+/// macro's tests and [`checks::all`] are made from.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_check_names {
+    ($callback:ident!($($args:tt)*)) => {
+        $crate::$callback! {$($args)*
+            publish_is_idempotent,
+            append_rejects_ids_not_above_the_top,
+            publish_finds_a_later_holder_after_a_trim,
+            idle_consumer_delete_spares_consumers_with_pending_entries,
+            range_honours_exclusive_bounds,
+            last_id_survives_deletes,
+            read_after_a_cursor_is_exclusive,
+            new_reads_deliver_each_entry_once,
+            acked_entries_are_never_redelivered,
+            history_replays_pending_and_counts_deliveries,
+            history_reports_deleted_entries,
+            claim_transfers_ownership,
+            autoclaim_drops_deleted_entries,
+            lag_counts_undelivered_entries,
+            blocking_read_is_served_by_an_append,
+            consumer_recovers_entries_of_a_dropped_read,
+            idle_times_are_exact,
+            block_timeouts_are_exact,
+            blocked_read_at_its_deadline_loses_nothing,
+            idle_times_hold_with_margins,
+            block_timeouts_hold_with_margins,
+        }
+    };
+}
+
+/// Builds [`checks::all`] from the list of names.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __check_registry {
+    ($($name:ident),+ $(,)?) => {
+        vec![$((stringify!($name), (|backend| Box::pin($crate::checks::$name(backend))) as $crate::checks::Check)),+]
     };
 }

@@ -1,17 +1,17 @@
 //! The operations of the property suite, their results, and how they run on a [`Backend`].
 //!
-//! [`Op`]'s `Display` is a redis-cli-like command line (`XADD t1 MAXLEN = 3 5-0 n 5`), one per operation, so a
-//! failing run prints a sequence that reads like a redis-cli session and that the `bus` CLI's shell can replay.
-//! Extensions beyond redis-cli are few and spelled as commands: `PUBLISH` (idempotent publish of a bus message)
-//! and a message UUID written where XREAD expects an id (read after the entry holding that message).
+//! An [`Op`] prints as `bus` commands ([`Op::commands`], in [`bus_command`]'s syntax: `append-raw t1 n 5
+//! --entry-id 5-0 --maxlen 3`), one per line, so a failing run prints a sequence that can be pasted into `bus
+//! shell` (on `memory://` or a Redis URL) to replay it by hand.
 
 use std::fmt;
 use std::time::Duration;
 
+use bus_command::{Command, ReadFrom, TrimArgs as TrimOptions};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, Entry, EntryId, Fields,
     GroupCreateOptions, GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, Published, RangeBound, ReadCursor,
-    ReadGroupOptions, ReadOptions, ReadReply, Topic, Trim, TrimStrategy, Uuid,
+    ReadGroupOptions, ReadOptions, ReadReply, Topic, Trim, Uuid,
 };
 
 /// One operation of a generated sequence.
@@ -408,99 +408,70 @@ fn read_options(count: Option<u64>) -> ReadOptions {
     }
 }
 
-/// Quotes an argument the way redis-cli accepts it: bare when it has no spaces or quotes.
-struct Arg<'a>(&'a [u8]);
-
-impl fmt::Display for Arg<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = String::from_utf8_lossy(self.0);
-        let bare =
-            !text.is_empty() && !text.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '\\');
-        if bare {
-            f.write_str(&text)
-        } else {
-            f.write_str("\"")?;
-            for c in text.chars() {
-                match c {
-                    '"' => f.write_str("\\\"")?,
-                    '\\' => f.write_str("\\\\")?,
-                    '\n' => f.write_str("\\n")?,
-                    c => write!(f, "{c}")?,
-                }
-            }
-            f.write_str("\"")
-        }
-    }
-}
-
-/// `MAXLEN|MINID =|~ threshold [LIMIT n]`.
+/// A trim's options in the `bus` syntax (`--maxlen 3 --approx --limit 10`), for messages.
 pub struct TrimArgs<'a>(pub &'a Trim);
 
 impl fmt::Display for TrimArgs<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let trim = self.0;
-        let mode = if trim.approx { "~" } else { "=" };
-        match trim.strategy {
-            TrimStrategy::MaxLen(n) => write!(f, "MAXLEN {mode} {n}")?,
-            TrimStrategy::MinId(id) => write!(f, "MINID {mode} {id}")?,
+        let line = Command::Trim {
+            topic: Topic::new("t").map_err(|_| fmt::Error)?,
+            trim: TrimOptions::from_trim(Some(self.0)),
         }
-        if let Some(limit) = trim.limit {
-            write!(f, " LIMIT {limit}")?;
-        }
-        Ok(())
+        .to_string();
+        f.write_str(line.strip_prefix("trim t ").unwrap_or(&line))
     }
 }
 
-fn count_arg(count: Option<u64>) -> String {
-    count.map_or_else(String::new, |n| format!(" COUNT {n}"))
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn ids_arg(ids: &[EntryId]) -> String {
-    ids.iter().map(|id| format!(" {id}")).collect()
+/// A raw field map as `append-raw` takes it: FIELD VALUE … (bytes read as UTF-8, lossily).
+fn field_words(fields: &Fields) -> Vec<String> {
+    fields
+        .iter()
+        .flat_map(|(name, value)| {
+            [
+                String::from_utf8_lossy(name).into_owned(),
+                String::from_utf8_lossy(value).into_owned(),
+            ]
+        })
+        .collect()
 }
 
-fn start_arg(start: GroupStart) -> String {
-    match start {
-        GroupStart::Id(id) => id.to_string(),
-        GroupStart::Last => "$".to_owned(),
-    }
+/// `--entry-id` only when the id is not the default `*`.
+fn entry_id(id: AppendId) -> Option<AppendId> {
+    (id != AppendId::Auto).then_some(id)
 }
 
-fn entries_read_arg(entries_read: Option<u64>) -> String {
-    entries_read.map_or_else(String::new, |n| format!(" ENTRIESREAD {n}"))
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+impl Op {
+    /// The `bus` commands that do what this operation does: one, except for [`Op::AppendMany`] (one `append-raw`
+    /// per entry). Printed one per line, they replay the operation in `bus shell`.
+    pub fn commands(&self) -> Vec<Command> {
+        let one = match self {
             Op::Append {
                 topic,
                 id,
                 fields,
                 trim,
                 no_mkstream,
-            } => {
-                write!(f, "XADD {topic}")?;
-                if *no_mkstream {
-                    f.write_str(" NOMKSTREAM")?;
-                }
-                if let Some(trim) = trim {
-                    write!(f, " {}", TrimArgs(trim))?;
-                }
-                write!(f, " {id}")?;
-                for (name, value) in fields.iter() {
-                    write!(f, " {} {}", Arg(name), Arg(value))?;
-                }
-                Ok(())
-            }
+            } => Command::AppendRaw {
+                topic: topic.clone(),
+                fields: field_words(fields),
+                entry_id: entry_id(*id),
+                trim: TrimOptions::from_trim(trim.as_ref()),
+                nomkstream: *no_mkstream,
+            },
             Op::AppendMany { topic, first_ms, count } => {
-                for (i, ms) in (*first_ms..first_ms.saturating_add(*count)).enumerate() {
-                    if i > 0 {
-                        f.write_str("\n")?;
-                    }
-                    write!(f, "XADD {topic} {ms}-0 n {ms}")?;
-                }
-                Ok(())
+                return (*first_ms..first_ms.saturating_add(*count))
+                    .map(|ms| Command::AppendRaw {
+                        topic: topic.clone(),
+                        fields: field_words(&many_fields(ms)),
+                        entry_id: Some(AppendId::Explicit(EntryId::new(ms, 0))),
+                        trim: TrimOptions::default(),
+                        nomkstream: false,
+                    })
+                    .collect();
             }
             Op::Publish {
                 topic,
@@ -508,68 +479,86 @@ impl fmt::Display for Op {
                 uuid,
                 payload,
                 trim,
-            } => {
-                write!(f, "PUBLISH {topic}")?;
-                if let Some(trim) = trim {
-                    write!(f, " {}", TrimArgs(trim))?;
-                }
-                write!(f, " {id} {uuid} {}", Arg(payload.as_bytes()))
-            }
+            } => Command::Publish {
+                topic: topic.clone(),
+                json: payload.clone(),
+                id: Some(*uuid),
+                entry_id: entry_id(*id),
+                trim: TrimOptions::from_trim(trim.as_ref()),
+                nomkstream: false,
+            },
             Op::Range {
                 topic,
                 start,
                 end,
                 count,
-            } => write!(f, "XRANGE {topic} {start} {end}{}", count_arg(*count)),
+            } => Command::Range {
+                topic: topic.clone(),
+                start: *start,
+                end: *end,
+                count: *count,
+            },
             Op::RevRange {
                 topic,
                 end,
                 start,
                 count,
-            } => write!(f, "XREVRANGE {topic} {end} {start}{}", count_arg(*count)),
-            Op::Read { topic, after, count } => write!(f, "XREAD{} STREAMS {topic} {after}", count_arg(*count)),
-            Op::ReadAfterUuid { topic, uuid, count } => {
-                write!(f, "XREAD{} STREAMS {topic} {uuid}", count_arg(*count))
-            }
+            } => Command::Revrange {
+                topic: topic.clone(),
+                end: *end,
+                start: *start,
+                count: *count,
+            },
+            Op::Read { topic, after, count } => Command::Read {
+                topic: topic.clone(),
+                cursor: ReadFrom::Cursor(ReadCursor::After(*after)),
+                count: *count,
+                block: None,
+            },
+            Op::ReadAfterUuid { topic, uuid, count } => Command::Read {
+                topic: topic.clone(),
+                cursor: ReadFrom::Message(*uuid),
+                count: *count,
+                block: None,
+            },
             Op::GroupCreate {
                 topic,
                 group,
                 start,
                 mkstream,
                 entries_read,
-            } => write!(
-                f,
-                "XGROUP CREATE {topic} {} {}{}{}",
-                Arg(group.as_bytes()),
-                start_arg(*start),
-                if *mkstream { " MKSTREAM" } else { "" },
-                entries_read_arg(*entries_read)
-            ),
-            Op::GroupDestroy { topic, group } => write!(f, "XGROUP DESTROY {topic} {}", Arg(group.as_bytes())),
+            } => Command::GroupCreate {
+                topic: topic.clone(),
+                group: group.clone(),
+                start: *start,
+                mkstream: *mkstream,
+                entries_read: *entries_read,
+            },
+            Op::GroupDestroy { topic, group } => Command::GroupDestroy {
+                topic: topic.clone(),
+                group: group.clone(),
+            },
             Op::GroupSetId {
                 topic,
                 group,
                 id,
                 entries_read,
-            } => write!(
-                f,
-                "XGROUP SETID {topic} {} {}{}",
-                Arg(group.as_bytes()),
-                start_arg(*id),
-                entries_read_arg(*entries_read)
-            ),
-            Op::ConsumerCreate { topic, group, consumer } => write!(
-                f,
-                "XGROUP CREATECONSUMER {topic} {} {}",
-                Arg(group.as_bytes()),
-                Arg(consumer.as_bytes())
-            ),
-            Op::ConsumerDelete { topic, group, consumer } => write!(
-                f,
-                "XGROUP DELCONSUMER {topic} {} {}",
-                Arg(group.as_bytes()),
-                Arg(consumer.as_bytes())
-            ),
+            } => Command::GroupSetid {
+                topic: topic.clone(),
+                group: group.clone(),
+                id: *id,
+                entries_read: *entries_read,
+            },
+            Op::ConsumerCreate { topic, group, consumer } => Command::ConsumerCreate {
+                topic: topic.clone(),
+                group: group.clone(),
+                consumer: consumer.clone(),
+            },
+            Op::ConsumerDelete { topic, group, consumer } => Command::ConsumerDelete {
+                topic: topic.clone(),
+                group: group.clone(),
+                consumer: consumer.clone(),
+            },
             Op::ReadGroup {
                 topic,
                 group,
@@ -577,15 +566,20 @@ impl fmt::Display for Op {
                 cursor,
                 count,
                 no_ack,
-            } => write!(
-                f,
-                "XREADGROUP GROUP {} {}{}{} STREAMS {topic} {cursor}",
-                Arg(group.as_bytes()),
-                Arg(consumer.as_bytes()),
-                count_arg(*count),
-                if *no_ack { " NOACK" } else { "" }
-            ),
-            Op::Ack { topic, group, ids } => write!(f, "XACK {topic} {}{}", Arg(group.as_bytes()), ids_arg(ids)),
+            } => Command::ReadGroup {
+                topic: topic.clone(),
+                group: group.clone(),
+                consumer: consumer.clone(),
+                cursor: *cursor,
+                count: *count,
+                block: None,
+                noack: *no_ack,
+            },
+            Op::Ack { topic, group, ids } => Command::Ack {
+                topic: topic.clone(),
+                group: group.clone(),
+                ids: ids.clone(),
+            },
             Op::Pending {
                 topic,
                 group,
@@ -594,17 +588,15 @@ impl fmt::Display for Op {
                 end,
                 count,
                 consumer,
-            } => {
-                write!(f, "XPENDING {topic} {}", Arg(group.as_bytes()))?;
-                if let Some(idle) = min_idle {
-                    write!(f, " IDLE {}", idle.as_millis())?;
-                }
-                write!(f, " {start} {end} {count}")?;
-                if let Some(consumer) = consumer {
-                    write!(f, " {}", Arg(consumer.as_bytes()))?;
-                }
-                Ok(())
-            }
+            } => Command::Pending {
+                topic: topic.clone(),
+                group: group.clone(),
+                start: Some(*start),
+                end: Some(*end),
+                count: Some(*count),
+                consumer: consumer.clone(),
+                idle: min_idle.map(millis),
+            },
             Op::Claim {
                 topic,
                 group,
@@ -612,35 +604,19 @@ impl fmt::Display for Op {
                 min_idle,
                 ids,
                 options,
-            } => {
-                write!(
-                    f,
-                    "XCLAIM {topic} {} {} {}{}",
-                    Arg(group.as_bytes()),
-                    Arg(consumer.as_bytes()),
-                    min_idle.as_millis(),
-                    ids_arg(ids)
-                )?;
-                if let Some(idle) = options.idle {
-                    write!(f, " IDLE {}", idle.as_millis())?;
-                }
-                if let Some(time) = options.time {
-                    write!(f, " TIME {time}")?;
-                }
-                if let Some(n) = options.retry_count {
-                    write!(f, " RETRYCOUNT {n}")?;
-                }
-                if options.force {
-                    f.write_str(" FORCE")?;
-                }
-                if options.just_id {
-                    f.write_str(" JUSTID")?;
-                }
-                if let Some(id) = options.last_id {
-                    write!(f, " LASTID {id}")?;
-                }
-                Ok(())
-            }
+            } => Command::Claim {
+                topic: topic.clone(),
+                group: group.clone(),
+                consumer: consumer.clone(),
+                min_idle_ms: millis(*min_idle),
+                ids: ids.clone(),
+                idle: options.idle.map(millis),
+                time: options.time,
+                retrycount: options.retry_count,
+                force: options.force,
+                justid: options.just_id,
+                lastid: options.last_id,
+            },
             Op::AutoClaim {
                 topic,
                 group,
@@ -648,18 +624,38 @@ impl fmt::Display for Op {
                 min_idle,
                 start,
                 options,
-            } => write!(
-                f,
-                "XAUTOCLAIM {topic} {} {} {} {start} COUNT {}{}",
-                Arg(group.as_bytes()),
-                Arg(consumer.as_bytes()),
-                min_idle.as_millis(),
-                options.count,
-                if options.just_id { " JUSTID" } else { "" }
-            ),
-            Op::Delete { topic, ids } => write!(f, "XDEL {topic}{}", ids_arg(ids)),
-            Op::Trim { topic, trim } => write!(f, "XTRIM {topic} {}", TrimArgs(trim)),
+            } => Command::Autoclaim {
+                topic: topic.clone(),
+                group: group.clone(),
+                consumer: consumer.clone(),
+                min_idle_ms: millis(*min_idle),
+                start: *start,
+                count: Some(options.count),
+                justid: options.just_id,
+            },
+            Op::Delete { topic, ids } => Command::Del {
+                topic: topic.clone(),
+                ids: ids.clone(),
+            },
+            Op::Trim { topic, trim } => Command::Trim {
+                topic: topic.clone(),
+                trim: TrimOptions::from_trim(Some(trim)),
+            },
+        };
+        vec![one]
+    }
+}
+
+impl fmt::Display for Op {
+    /// The operation's [`Op::commands`], one per line, in the `bus` syntax.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, command) in self.commands().iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{command}")?;
         }
+        Ok(())
     }
 }
 
@@ -680,7 +676,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ops_print_as_redis_cli_commands() -> Result<(), bus_core::Error> {
+    fn ops_print_as_bus_commands() -> Result<(), bus_core::Error> {
         let t = Topic::new("t1")?;
         let op = Op::Append {
             topic: t.clone(),
@@ -689,16 +685,45 @@ mod tests {
             trim: Some(Trim::maxlen(3).approx().limit(10)),
             no_mkstream: true,
         };
-        assert_eq!(op.to_string(), r#"XADD t1 NOMKSTREAM MAXLEN ~ 3 LIMIT 10 5-0 n "a b""#);
+        assert_eq!(
+            op.to_string(),
+            "append-raw t1 n 'a b' --entry-id 5-0 --maxlen 3 --approx --limit 10 --nomkstream"
+        );
         let op = Op::Claim {
-            topic: t,
+            topic: t.clone(),
             group: "g1".into(),
             consumer: "c2".into(),
             min_idle: Duration::ZERO,
             ids: vec![EntryId::new(1, 0), EntryId::new(2, 0)],
             options: ClaimOptions::new().retry_count(4).force().just_id(),
         };
-        assert_eq!(op.to_string(), "XCLAIM t1 g1 c2 0 1-0 2-0 RETRYCOUNT 4 FORCE JUSTID");
+        assert_eq!(
+            op.to_string(),
+            "claim t1 g1 c2 0 1-0 2-0 --retrycount 4 --force --justid"
+        );
+        let op = Op::AppendMany {
+            topic: t.clone(),
+            first_ms: 7,
+            count: 2,
+        };
+        assert_eq!(
+            op.to_string(),
+            "append-raw t1 n 7 --entry-id 7-0\nappend-raw t1 n 8 --entry-id 8-0"
+        );
+        let op = Op::Publish {
+            topic: t,
+            id: AppendId::AutoSeq(3),
+            uuid: Uuid::from_u128(1),
+            payload: r#"{"n":1}"#.into(),
+            trim: None,
+        };
+        assert_eq!(
+            op.to_string(),
+            r#"publish t1 '{"n":1}' --id 00000000-0000-0000-0000-000000000001 --entry-id '3-*'"#
+        );
+        for command in op.commands() {
+            assert_eq!(bus_command::parse_line(&command.to_string()).ok(), Some(command));
+        }
         Ok(())
     }
 }

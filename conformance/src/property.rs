@@ -18,7 +18,9 @@ use bus_core::{
 };
 use proptest::prelude::*;
 use proptest::strategy::Union;
-use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{
+    Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+};
 use proptest_state_machine::ReferenceStateMachine;
 
 use crate::model::{Hint, LONG_IDLE, Model};
@@ -910,18 +912,70 @@ fn stress() -> bool {
 /// Default number of cases per property when `PROPTEST_CASES` is unset.
 pub const DEFAULT_CASES: u32 = 128;
 
-fn max_ops() -> usize {
-    if stress() { 80 } else { 40 }
+/// How a property runs: how many cases, how long each sequence, where failures are kept, which seed.
+///
+/// [`Settings::from_env`] is what the macro uses (cases from `PROPTEST_CASES`, longer runs with
+/// `BUS_CONFORMANCE_STRESS=1`, regressions saved next to the calling test file, a random seed).
+/// [`Settings::fixed`] pins everything, for tests that must be fast and deterministic (the crate's mutant tests).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Cases to generate.
+    pub cases: u32,
+    /// Longest operation sequence.
+    pub max_ops: usize,
+    /// The test file whose `proptest-regressions` directory keeps failing seeds; `None` keeps nothing.
+    pub source_file: Option<&'static str>,
+    /// Shrinking steps at most.
+    pub max_shrink_iters: u32,
+    /// A fixed seed (the same sequences every run), or `None` for a random one.
+    pub seed: Option<[u8; 32]>,
 }
 
-fn config(source_file: &'static str) -> Config {
-    Config {
-        cases: cases(DEFAULT_CASES),
-        source_file: Some(source_file),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
-        max_shrink_iters: 2048,
-        ..Config::default()
+impl Settings {
+    /// The environment's settings: see [`cases`] and the stress mode.
+    pub fn from_env(source_file: &'static str) -> Settings {
+        Settings {
+            cases: cases(DEFAULT_CASES),
+            max_ops: max_ops(),
+            source_file: Some(source_file),
+            max_shrink_iters: 2048,
+            seed: None,
+        }
     }
+
+    /// Deterministic settings: `cases` sequences from `seed`, nothing persisted, little shrinking.
+    pub fn fixed(cases: u32, seed: u8) -> Settings {
+        Settings {
+            cases,
+            max_ops: 40,
+            source_file: None,
+            max_shrink_iters: 256,
+            seed: Some([seed; 32]),
+        }
+    }
+
+    fn runner(&self) -> TestRunner {
+        let config = Config {
+            cases: self.cases,
+            source_file: self.source_file,
+            failure_persistence: self
+                .source_file
+                .map(|_| Box::new(FileFailurePersistence::WithSource("proptest-regressions")) as _),
+            max_shrink_iters: self.max_shrink_iters,
+            ..Config::default()
+        };
+        match self.seed {
+            Some(seed) => {
+                let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+                TestRunner::new_with_rng(config, rng)
+            }
+            None => TestRunner::new(config),
+        }
+    }
+}
+
+fn max_ops() -> usize {
+    if stress() { 80 } else { 40 }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -1013,7 +1067,7 @@ async fn model_case<F: BackendFactory + ?Sized>(
 fn run_property<P, F>(
     factory: &F,
     property: &str,
-    source_file: &'static str,
+    settings: &Settings,
     case: impl Fn(&tokio::runtime::Runtime, Case) -> Result<(), TestCaseError>,
 ) -> Result<(), String>
 where
@@ -1029,8 +1083,8 @@ where
             return Ok(());
         }
     }
-    let mut runner = TestRunner::new(config(source_file));
-    let strategy = Machine::<P>::sequential_strategy(1..max_ops());
+    let mut runner = settings.runner();
+    let strategy = Machine::<P>::sequential_strategy(1..settings.max_ops);
     runner
         .run(&strategy, |value| case(&rt, value))
         .map_err(|e| report(property, e))
@@ -1044,17 +1098,26 @@ pub fn model_property<F: BackendFactory + ?Sized>(
     profile: Profile,
     source_file: &'static str,
 ) -> Result<(), String> {
+    model_property_with(factory, profile, &Settings::from_env(source_file))
+}
+
+/// [`model_property`] with explicit [`Settings`] (a fixed seed and a bounded number of cases, say).
+pub fn model_property_with<F: BackendFactory + ?Sized>(
+    factory: &F,
+    profile: Profile,
+    settings: &Settings,
+) -> Result<(), String> {
     match profile {
-        Profile::Full => run_property::<FullProfile, F>(factory, "model_based_sequences", source_file, |rt, case| {
+        Profile::Full => run_property::<FullProfile, F>(factory, "model_based_sequences", settings, |rt, case| {
             rt.block_on(model_case(factory, Profile::Full, &case.1, case.2.as_deref()))
         }),
         Profile::Delivery => {
-            run_property::<DeliveryProfile, F>(factory, "delivery_invariants", source_file, |rt, case| {
+            run_property::<DeliveryProfile, F>(factory, "delivery_invariants", settings, |rt, case| {
                 rt.block_on(model_case(factory, Profile::Delivery, &case.1, case.2.as_deref()))
             })
         }
         Profile::Differential => {
-            run_property::<DifferentialProfile, F>(factory, "model_without_approx_trims", source_file, |rt, case| {
+            run_property::<DifferentialProfile, F>(factory, "model_without_approx_trims", settings, |rt, case| {
                 rt.block_on(model_case(factory, Profile::Differential, &case.1, case.2.as_deref()))
             })
         }
@@ -1119,8 +1182,9 @@ where
             return Ok(());
         }
     }
-    let mut runner = TestRunner::new(config(source_file));
-    let strategy = Machine::<DifferentialProfile>::sequential_strategy(1..max_ops());
+    let settings = Settings::from_env(source_file);
+    let mut runner = settings.runner();
+    let strategy = Machine::<DifferentialProfile>::sequential_strategy(1..settings.max_ops);
     runner
         .run(&strategy, |case| {
             rt.block_on(differential_case(left, right, &case.1, case.2.as_deref()))

@@ -1,0 +1,139 @@
+//! `bus`: redis-cli for the bus. Every operation of the bus on any backend (`--url`, default `BUS_URL`, else
+//! `memory://`), one line of JSON per command; errors print `{"error":{"kind":…,"message":…}}` and exit 1.
+//! `bus shell` reads commands from stdin (an interactive prompt on a terminal).
+//!
+//! The commands and their syntax are [`bus_command::Command`]'s: the same clap definitions parse the command
+//! line, the shell's lines, and produce `--help`.
+
+mod shell;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bus_command::{Command, DEFAULT_TAIL, Follow, ParseError, error_json};
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+/// redis-cli for the bus: every operation on any backend, with JSON output.
+#[derive(Debug, Parser)]
+#[command(name = "bus", version, about, long_about = None)]
+struct Cli {
+    /// The backend: memory://, redis://[user:password@]host[:port][/db], rediss://…, redis+unix:///path.
+    #[arg(
+        long,
+        global = true,
+        env = "BUS_URL",
+        hide_env_values = true,
+        default_value = "memory://"
+    )]
+    url: String,
+    #[command(subcommand)]
+    command: Top,
+}
+
+#[derive(Debug, Subcommand)]
+enum Top {
+    #[command(flatten)]
+    Bus(Command),
+    /// Read commands from stdin, one per line (shell-style quoting, `#` comments, `sleep MS`), printing one JSON
+    /// line per command; an interactive prompt with history and `help` on a terminal.
+    Shell,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let parsed = ParseError::from_clap(&err);
+            if parsed.is_help() {
+                err.exit();
+            }
+            print_line(&parsed.to_json());
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            print_line(&bus_command::error_parts_json(
+                "backend",
+                &format!("cannot start tokio: {err}"),
+            ));
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Top::Shell => shell::run(&runtime, &cli.url),
+        Top::Bus(command) => run_one(&runtime, &cli.url, &command),
+    }
+}
+
+/// Prints one JSON line on stdout; false when stdout is gone.
+pub(crate) fn print_line(value: &Value) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{value}").and_then(|()| out.flush()).is_ok()
+}
+
+fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> ExitCode {
+    let bus = match runtime.block_on(bus::connect(url)) {
+        Ok(bus) => bus,
+        Err(err) => {
+            print_line(&error_json(&err));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Command::Tail {
+        topic,
+        count,
+        follow: true,
+    } = command
+    {
+        return follow(
+            runtime,
+            &bus,
+            Follow::new(topic.clone(), count.unwrap_or(DEFAULT_TAIL), FOLLOW_BLOCK),
+        );
+    }
+    match runtime.block_on(command.execute(&bus)) {
+        Ok(value) => {
+            print_line(&value);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            print_line(&error_json(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// How long one read of `tail --follow` blocks.
+const FOLLOW_BLOCK: Duration = Duration::from_secs(5);
+
+/// `tail --follow`: one line per entry until interrupted (or stdout closes). Retryable errors (the server going
+/// away) are reported on stderr and retried from the same position; others print the error line and exit 1.
+fn follow(runtime: &tokio::runtime::Runtime, bus: &bus::Bus, mut follow: Follow) -> ExitCode {
+    loop {
+        match runtime.block_on(follow.next_batch(bus)) {
+            Ok(entries) => {
+                for entry in entries {
+                    if !print_line(&entry) {
+                        return ExitCode::SUCCESS;
+                    }
+                }
+            }
+            Err(err) if err.is_retryable() => {
+                let _ = writeln!(std::io::stderr(), "{} (retrying)", error_json(&err));
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(err) => {
+                print_line(&error_json(&err));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+}
