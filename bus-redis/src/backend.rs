@@ -172,6 +172,21 @@ fn plain_published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> 
     }))
 }
 
+/// The `redis` client for `url`, trusting `options`' CA certificate when one is given.
+fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
+    #[cfg(feature = "tls")]
+    if let Some(pem) = &options.tls_root_certificate {
+        let certificates = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem.clone()),
+        };
+        return Client::build_with_tls(url, certificates);
+    }
+    #[cfg(not(feature = "tls"))]
+    let _ = options;
+    Client::open(url)
+}
+
 impl RedisBackend {
     /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS, or
     /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`). The URL's password never appears in `Debug`
@@ -180,7 +195,7 @@ impl RedisBackend {
         options.validate()?;
         let redacted = redact_url(url);
         let secrets = secrets_of(url);
-        let client = Client::open(url).map_err(|err| {
+        let client = open_client(url, &options).map_err(|err| {
             Error::invalid_argument(format!(
                 "invalid Redis URL {redacted}: {}",
                 scrub(err.to_string(), &secrets)
@@ -232,6 +247,17 @@ impl RedisBackend {
     /// The options in force.
     pub fn options(&self) -> &RedisOptions {
         &self.inner.options
+    }
+
+    /// The shared multiplexed connection, for helpers of this crate that run their own commands
+    /// ([`RedisDedup`](crate::RedisDedup)).
+    pub(crate) fn connection(&self) -> ConnectionManager {
+        self.inner.conn.clone()
+    }
+
+    /// An idempotency helper on this backend's server and key prefix: see [`RedisDedup`](crate::RedisDedup).
+    pub fn dedup(&self, namespace: &str, ttl: Duration) -> Result<crate::RedisDedup> {
+        crate::RedisDedup::new(self, namespace, ttl)
     }
 
     /// Appends `STREAMS key… id…` for a multi-topic read (XREAD, XREADGROUP).

@@ -8,6 +8,8 @@
 //! - Its UUID index lives in `{<prefix><topic>}:ids` (hash `uuid -> entry id`) and `{<prefix><topic>}:ids:order`
 //!   (the same entries in id order, so trims can drop theirs). The hash tag is the stream key, so a Redis
 //!   Cluster keeps all three in one slot. Dropping a topic deletes all three.
+//! - The idempotency helper [`RedisDedup`] keeps one expiring key per message UUID,
+//!   `<prefix>dedup:<namespace>:{<uuid>}` (braces cannot appear in topic names, so it never meets a topic's keys).
 //!
 //! # Publishing and lookup
 //! [`Backend::publish`](bus_core::Backend::publish) is one Lua script: if the index names a still-existing
@@ -103,6 +105,7 @@
 
 mod backend;
 mod blocking;
+mod dedup;
 mod error;
 pub mod options;
 mod reply;
@@ -111,6 +114,7 @@ mod scripts;
 pub mod testing;
 
 pub use backend::RedisBackend;
+pub use dedup::RedisDedup;
 
 /// The Lua source of the indexed publish script, for benchmarks that run it raw through the `redis` crate.
 /// Keys: the stream key and the two index keys ([`RedisBackend::index_keys`]). Arguments: `publish`, the UUID,

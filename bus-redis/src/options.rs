@@ -55,6 +55,9 @@ pub struct RedisOptions {
     /// [`publish_batch`](bus_core::Backend::publish_batch) write: idempotent and indexed (the default), or
     /// one plain XADD per message. See [`PublishMode`] for the trade-off.
     pub publish_mode: PublishMode,
+    /// A CA certificate (PEM) that `rediss://` connections trust instead of the system roots, for servers
+    /// with certificates from a private CA. Needs the `tls` feature. Default: none (system roots).
+    pub tls_root_certificate: Option<Vec<u8>>,
 }
 
 /// How a [`RedisBackend`](crate::RedisBackend) publishes messages (see the crate documentation, "Publishing
@@ -87,6 +90,7 @@ impl Default for RedisOptions {
             max_idle_blocking_connections: 16,
             max_blocking_connections: 64,
             publish_mode: PublishMode::Indexed,
+            tls_root_certificate: None,
         }
     }
 }
@@ -146,8 +150,19 @@ impl RedisOptions {
         self
     }
 
+    /// Trusts this CA certificate (PEM) for `rediss://` instead of the system roots.
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> RedisOptions {
+        self.tls_root_certificate = Some(pem.into());
+        self
+    }
+
     /// Checks the values.
     pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.tls_root_certificate.is_some() && !cfg!(feature = "tls") {
+            return Err(Error::invalid_argument(
+                "tls_root_certificate needs bus-redis's `tls` feature",
+            ));
+        }
         if self.key_prefix.contains(['{', '}']) {
             return Err(Error::invalid_argument(format!(
                 "invalid key prefix {:?}: braces are reserved for the index keys' cluster hash tag",

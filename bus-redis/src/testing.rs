@@ -2,7 +2,8 @@
 //!
 //! Tests must not need a Redis someone else set up, nor touch one someone else uses. So [`TestRedis::start`]
 //! spawns a private `redis-server` found on `PATH` (no persistence, a temporary directory, a unix socket and
-//! no TCP port, so parallel tests never race for a port) and kills it on drop. When `BUS_REDIS_URL` is set it
+//! no TCP port, so parallel tests never race for a port) and kills it on drop. [`TestRedis::start_aof`] starts
+//! one that persists every write (append-only file, fsync always), for tests across a server restart. When `BUS_REDIS_URL` is set it
 //! uses that server instead, with a unique key prefix per test whose keys are deleted on drop.
 //!
 //! With no server available the test prints a loud `SKIP` line and returns, unless `BUS_REQUIRE_REDIS=1`, which
@@ -27,6 +28,8 @@ pub struct TestRedis {
     prefix: String,
     child: Option<Child>,
     dir: Option<PathBuf>,
+    /// Whether the private server persists every write to an append-only file (see [`TestRedis::start_aof`]).
+    aof: bool,
 }
 
 impl TestRedis {
@@ -68,13 +71,46 @@ impl TestRedis {
                 prefix: format!("bus-test:{}:{n}:{nanos}:", std::process::id()),
                 child: None,
                 dir: None,
+                aof: false,
             });
         }
+        Self::try_start_private(false)
+    }
+
+    /// A private server that persists every write before answering (`--appendonly yes --appendfsync always`,
+    /// in its temporary directory), so [`stop`](Self::stop) (a SIGKILL) followed by [`restart`](Self::restart)
+    /// loses nothing it acknowledged: for tests across a Redis restart. Ignores `BUS_REDIS_URL` (a shared
+    /// server can be neither killed nor restarted); `None` after a loud SKIP line when `redis-server` cannot be
+    /// started (a failure instead under `BUS_REQUIRE_REDIS=1`).
+    #[allow(
+        clippy::panic,
+        reason = "failing the calling test is this harness's job when Redis is required"
+    )]
+    pub fn start_aof(name: &str) -> Option<TestRedis> {
+        match Self::try_start_private(true) {
+            Ok(server) => Some(server),
+            Err(reason) => {
+                if std::env::var("BUS_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+                    panic!("BUS_REQUIRE_REDIS=1 but no private redis-server for test {name}: {reason}");
+                }
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n**********\nSKIP {name}: no private redis-server with persistence ({reason}).\n\
+                     Install redis-server (Debian: apt-get install redis-server) on PATH.\n**********\n"
+                );
+                None
+            }
+        }
+    }
+
+    /// Starts a private server (with the append-only file when `aof`), never using `BUS_REDIS_URL`.
+    fn try_start_private(aof: bool) -> std::result::Result<TestRedis, String> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("bus-redis-test-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
         let socket = dir.join("redis.sock");
-        let child = spawn(&dir, &socket).inspect_err(|_| {
+        let child = spawn(&dir, &socket, aof).inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&dir);
         })?;
         let mut server = TestRedis {
@@ -82,6 +118,7 @@ impl TestRedis {
             prefix: String::new(),
             child: Some(child),
             dir: Some(dir),
+            aof,
         };
         server.wait_ready(&socket)?;
         Ok(server)
@@ -126,15 +163,16 @@ impl TestRedis {
         Ok(())
     }
 
-    /// Starts the private server again on the same socket (empty: nothing is persisted) and waits until it
-    /// answers.
+    /// Starts the private server again on the same socket and directory and waits until it answers (and, with
+    /// the append-only file, has loaded it). Empty unless it was started with [`start_aof`](Self::start_aof),
+    /// which reloads every acknowledged write.
     pub fn restart(&mut self) -> std::result::Result<(), String> {
         if self.child.is_some() {
             self.stop()?;
         }
         let dir = self.dir.clone().ok_or("not a private server")?;
         let socket = dir.join("redis.sock");
-        self.child = Some(spawn(&dir, &socket)?);
+        self.child = Some(spawn(&dir, &socket, self.aof)?);
         self.wait_ready(&socket)
     }
 
@@ -189,12 +227,14 @@ impl TestRedis {
     }
 }
 
-fn spawn(dir: &Path, socket: &Path) -> std::result::Result<Child, String> {
+fn spawn(dir: &Path, socket: &Path, aof: bool) -> std::result::Result<Child, String> {
     Command::new("redis-server")
         .arg("--save")
         .arg("")
         .arg("--appendonly")
-        .arg("no")
+        .arg(if aof { "yes" } else { "no" })
+        .arg("--appendfsync")
+        .arg(if aof { "always" } else { "everysec" })
         .arg("--dir")
         .arg(dir)
         .arg("--port")

@@ -5,7 +5,7 @@
 //! that must not repeat remember the UUIDs they completed and skip those. This helper keeps the most recent
 //! `capacity` UUIDs of one process in memory (a ring: the oldest is forgotten first), so it bounds memory but
 //! only catches duplicates that arrive within that window and in the same process; a shared store with expiry
-//! (the Redis-backed variant planned in `bus-redis`) covers duplicates across processes and restarts.
+//! (`bus_redis::RedisDedup`, the Redis-backed variant with expiry) covers duplicates across processes and restarts.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -165,6 +165,11 @@ impl Worker {
     /// Pauses the worker while `paused` holds `true`: it reads, retries and claims nothing (new entries stay
     /// unread, failed ones pending), lets running handlers finish, and resumes where it stopped when the value
     /// turns `false`. Used by [`Agent`](crate::Agent) for pause/resume control messages.
+    ///
+    /// A blocking read in progress when the pause arrives is abandoned and replayed after the resume. On a
+    /// server backend the abandoned read can still receive one batch before the server releases it; those
+    /// entries are pending for this consumer and are handled after the resume (or, if this replica stops
+    /// first, when it restarts under the same name, or by another worker's autoclaim after `claim_idle`).
     pub fn paused_by(mut self, paused: watch::Receiver<bool>) -> Worker {
         self.pause = Some(paused);
         self
