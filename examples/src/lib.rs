@@ -1,3 +1,20 @@
 //! Runnable examples of the bus; see the `examples/` folder of this crate.
 //!
-//! Run one with `cargo run -p examples --example quickstart`.
+//! Run one with `cargo run -p examples --example quickstart` (or `agent_chat`, `worker_pool`, `sse`).
+//!
+//! The library part holds what an example shares with its tests: [`sse`], the Server-Sent Events router and a
+//! minimal SSE client.
+
+pub mod sse;
+
+/// The first 8 hex digits of a fresh UUID: examples suffix their topic names with it, so reruns on the same
+/// Redis server never see each other's entries.
+pub fn run_id() -> String {
+    let uuid = bus::Uuid::new_v4().simple().to_string();
+    uuid[..8].to_owned()
+}
+
+/// The backend URL the examples use: `BUS_URL`, else `memory://`.
+pub fn bus_url() -> String {
+    std::env::var("BUS_URL").unwrap_or_else(|_| "memory://".to_owned())
+}

@@ -84,3 +84,119 @@ fn quickstart_runs_on_redis_from_bus_url() {
         assert_eq!(keys, 0);
     }
 }
+
+/// Runs an example with extra environment variables.
+fn run_example_env(name: &str, bus_url: Option<&str>, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["run", "--quiet", "-p", "examples", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    match bus_url {
+        Some(url) => command.env("BUS_URL", url),
+        None => command.env_remove("BUS_URL"),
+    };
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "example {name} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+/// The value of `key=` in the `summary:`/`accounting:` line starting with `prefix`.
+fn field(out: &str, prefix: &str, key: &str) -> String {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} line in:\n{out}"));
+    line.split_whitespace()
+        .find_map(|word| word.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {line}"))
+        .to_owned()
+}
+
+fn check_agent_chat(out: &str) {
+    let get = |key| field(out, "summary: ", key);
+    assert_eq!(get("replies"), "6", "{out}");
+    assert_eq!(
+        (get("planner_handled"), get("coder_handled")),
+        ("3".into(), "3".into()),
+        "{out}"
+    );
+    assert_eq!(get("conversation_messages"), "7", "{out}");
+    assert_eq!(get("tokens_streamed"), get("tokens_expected"), "{out}");
+    // The planner's message waited in the paused coder's inbox and was handled only after resume.
+    assert_eq!(
+        (get("waited_while_paused"), get("handled_while_paused")),
+        ("1".into(), "0".into()),
+        "{out}"
+    );
+    assert_eq!(get("acked"), "6", "{out}");
+    let paused = out.find("[control] paused").expect("paused");
+    let resumed = out.find("[control] resuming").expect("resuming");
+    let coder_first = out.find("[coder-").expect("coder handled");
+    assert!(paused < resumed && resumed < coder_first, "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("[stream] ")).count(), 6, "{out}");
+}
+
+#[test]
+fn agent_chat_converses_pauses_and_resumes() {
+    check_agent_chat(&run_example("agent_chat", None).0);
+}
+
+#[test]
+fn agent_chat_runs_on_redis() {
+    let Some(server) = TestRedis::start("agent_chat_runs_on_redis") else {
+        return;
+    };
+    check_agent_chat(&run_example("agent_chat", Some(server.url())).0);
+}
+
+fn check_worker_pool(out: &str) {
+    let get = |key: &str| -> usize { field(out, "accounting: ", key).parse().unwrap() };
+    assert_eq!(get("lost"), 0, "{out}");
+    assert!(get("processed") >= get("published"), "{out}");
+    assert!(out.contains("killed worker-2 while it was running jobs ["), "{out}");
+    assert!(!out.contains("running jobs []"), "{out}");
+    assert!(out.contains("claimed from a dead worker"), "{out}");
+}
+
+#[test]
+fn worker_pool_survives_a_killed_worker() {
+    check_worker_pool(&run_example("worker_pool", None).0);
+}
+
+#[test]
+fn worker_pool_runs_on_redis() {
+    let Some(server) = TestRedis::start("worker_pool_runs_on_redis") else {
+        return;
+    };
+    check_worker_pool(&run_example("worker_pool", Some(server.url())).0);
+}
+
+fn check_sse(out: &str) {
+    assert!(
+        out.lines().any(|l| l.starts_with("listening on http://127.0.0.1:")),
+        "{out}"
+    );
+    assert!(out.contains("client: disconnected after 5 events"), "{out}");
+    assert!(
+        out.contains("summary: published=18 received=18 missing=0 duplicated=0 in_order=true"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sse_example_resumes_without_gap() {
+    check_sse(&run_example_env("sse", None, &[("SSE_LINGER_SECS", "0")]));
+}
+
+#[test]
+fn sse_example_runs_on_redis() {
+    let Some(server) = TestRedis::start("sse_example_runs_on_redis") else {
+        return;
+    };
+    check_sse(&run_example_env("sse", Some(server.url()), &[("SSE_LINGER_SECS", "0")]));
+}
