@@ -1,10 +1,12 @@
 //! `bus`: redis-cli for the bus. Every operation of the bus on any backend (`--url`, default `BUS_URL`, else
 //! `memory://`), one line of JSON per command; errors print `{"error":{"kind":…,"message":…}}` and exit 1.
-//! `bus shell` reads commands from stdin (an interactive prompt on a terminal).
+//! `bus shell` reads commands from stdin (an interactive prompt on a terminal). `bus bench` runs the benchmark
+//! report (memory backend against `tokio::sync::mpsc`, and bus-redis against raw `redis` calls with a Redis URL).
 //!
 //! The commands and their syntax are [`bus_command::Command`]'s: the same clap definitions parse the command
 //! line, the shell's lines, and produce `--help`.
 
+mod bench;
 mod shell;
 
 use std::io::Write;
@@ -39,6 +41,10 @@ enum Top {
     /// Read commands from stdin, one per line (shell-style quoting, `#` comments, `sleep MS`), printing one JSON
     /// line per command; an interactive prompt with history and `help` on a terminal.
     Shell,
+    /// Benchmark the memory backend against a tokio mpsc baseline and, with a Redis URL (`--url` or
+    /// `--redis-url`), bus-redis against raw `redis` crate calls and `redis-benchmark`: publish, batched
+    /// publish, group read + ack, publish-to-blocked-consumer latency. Prints a table (or `--json`).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +75,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Top::Shell => shell::run(&runtime, &cli.url),
+        Top::Bench(args) => bench::run(&runtime, &cli.url, &args),
         Top::Bus(command) => run_one(&runtime, &cli.url, &command),
     }
 }
