@@ -7,19 +7,7 @@ use bus_redis::testing::TestRedis;
 
 /// Runs an example with `BUS_URL` set to `bus_url` (unset when `None`); returns its stdout and stderr.
 fn run_example(name: &str, bus_url: Option<&str>) -> (String, String) {
-    let mut command = Command::new(env!("CARGO"));
-    command
-        .args(["run", "--quiet", "-p", "examples", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    match bus_url {
-        Some(url) => command.env("BUS_URL", url),
-        None => command.env_remove("BUS_URL"),
-    };
-    let output = command.output().expect("cargo runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "example {name} failed:\n{stdout}\n{stderr}");
-    (stdout, stderr)
+    run_example_env(name, bus_url, &[])
 }
 
 /// What every quickstart run prints, whatever the backend.
@@ -86,7 +74,8 @@ fn quickstart_runs_on_redis_from_bus_url() {
 }
 
 /// Runs an example with extra environment variables.
-fn run_example_env(name: &str, bus_url: Option<&str>, env: &[(&str, &str)]) -> String {
+/// Runs the example with `BUS_URL` set (or unset) and extra environment; returns stdout and stderr.
+fn run_example_env(name: &str, bus_url: Option<&str>, env: &[(&str, &str)]) -> (String, String) {
     let mut command = Command::new(env!("CARGO"));
     command
         .args(["run", "--quiet", "-p", "examples", "--example", name])
@@ -102,7 +91,7 @@ fn run_example_env(name: &str, bus_url: Option<&str>, env: &[(&str, &str)]) -> S
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "example {name} failed:\n{stdout}\n{stderr}");
-    stdout
+    (stdout, stderr)
 }
 
 /// The value of `key=` in the `summary:`/`accounting:` line starting with `prefix`.
@@ -190,7 +179,7 @@ fn check_sse(out: &str) {
 
 #[test]
 fn sse_example_resumes_without_gap() {
-    check_sse(&run_example_env("sse", None, &[("SSE_LINGER_SECS", "0")]));
+    check_sse(&run_example_env("sse", None, &[("SSE_LINGER_SECS", "0")]).0);
 }
 
 #[test]
@@ -198,5 +187,5 @@ fn sse_example_runs_on_redis() {
     let Some(server) = TestRedis::start("sse_example_runs_on_redis") else {
         return;
     };
-    check_sse(&run_example_env("sse", Some(server.url()), &[("SSE_LINGER_SECS", "0")]));
+    check_sse(&run_example_env("sse", Some(server.url()), &[("SSE_LINGER_SECS", "0")]).0);
 }
