@@ -231,19 +231,21 @@ impl Progress {
 /// Steps of one pair of arms: warm-up of each, then each round of each.
 const PAIR_STEPS: u64 = 2 + 2 * ROUNDS;
 
-/// Runs `baseline` and `bus` interleaved: an untimed warm-up of each, then [`ROUNDS`] rounds of `per_round`.
-async fn pair<A, B>(
+/// Runs `baseline` and `bus` interleaved (an untimed warm-up of each, then [`ROUNDS`] rounds of `per_round`) and
+/// makes the report row of `case`.
+async fn compare<A, B>(
     progress: &Progress,
-    label: &str,
+    case: &Case,
     per_round: u64,
     warm: u64,
     mut baseline: A,
     mut bus: B,
-) -> Fallible<(Measured, Measured)>
+) -> Fallible<Row>
 where
     A: AsyncFnMut(u64) -> Fallible<Measured>,
     B: AsyncFnMut(u64) -> Fallible<Measured>,
 {
+    let label = format!("{} {}", case.backend, case.op);
     progress.step(format!("{label}: warm-up (baseline)"));
     baseline(warm).await?;
     progress.step(format!("{label}: warm-up (bus)"));
@@ -255,7 +257,24 @@ where
         bus_total.add(bus(per_round).await?);
         progress.step(format!("{label}: round {round}/{ROUNDS} (bus)"));
     }
-    Ok((base_total, bus_total))
+    Ok(Row::new(
+        case.backend,
+        case.op,
+        case.per,
+        stats(case.bus_arm, bus_total, case.throughput),
+        stats(case.base_arm, base_total, case.throughput),
+    ))
+}
+
+/// What one row of the report compares: its name, unit and the names of its two arms.
+struct Case {
+    backend: &'static str,
+    op: &'static str,
+    per: &'static str,
+    bus_arm: &'static str,
+    base_arm: &'static str,
+    /// Throughput rows (ratio of throughputs) or latency rows (ratio of p50s).
+    throughput: bool,
 }
 
 /// The sizes of a run.
@@ -874,86 +893,101 @@ async fn memory_rows(progress: &Progress, sizes: Sizes) -> Fallible<Vec<Row>> {
     let t = &t;
     let Sizes { per_round, warm, .. } = sizes;
 
-    let (base, bus) = pair(progress, "memory publish", per_round, warm, mpsc_publish, async |n| {
-        let backend = MemoryBackend::new();
-        let measured = bus_publish(&backend, t, n).await;
-        drop(backend);
-        measured
-    })
-    .await?;
-    rows.push(Row::new(
-        "memory",
-        "publish",
-        "message",
-        stats("memory publish", bus, true),
-        stats("mpsc unbounded send", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "memory",
+                op: "publish",
+                per: "message",
+                bus_arm: "memory publish",
+                base_arm: "mpsc unbounded send",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            mpsc_publish,
+            async |n| {
+                let backend = MemoryBackend::new();
+                let measured = bus_publish(&backend, t, n).await;
+                drop(backend);
+                measured
+            },
+        )
+        .await?,
+    );
 
-    let (base, bus) = pair(
-        progress,
-        "memory publish batched",
-        per_round,
-        warm,
-        mpsc_publish_batch,
-        async |n| {
-            let backend = MemoryBackend::new();
-            let measured = bus_publish_batch(&backend, t, n).await;
-            drop(backend);
-            measured
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "memory",
-        "publish batched",
-        "batch of 100",
-        stats("memory publish_batch", bus, true),
-        stats("mpsc send of a Vec of 100", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "memory",
+                op: "publish batched",
+                per: "batch of 100",
+                bus_arm: "memory publish_batch",
+                base_arm: "mpsc send of a Vec of 100",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            mpsc_publish_batch,
+            async |n| {
+                let backend = MemoryBackend::new();
+                let measured = bus_publish_batch(&backend, t, n).await;
+                drop(backend);
+                measured
+            },
+        )
+        .await?,
+    );
 
-    let (base, bus) = pair(
-        progress,
-        "memory group read + ack",
-        per_round,
-        warm,
-        mpsc_cycle,
-        async |n| {
-            let backend = MemoryBackend::new();
-            bus_fill(&backend, t, n).await?;
-            let measured = bus_cycle(&backend, t, n).await;
-            drop(backend);
-            measured
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "memory",
-        "group read + ack",
-        "cycle of 100",
-        stats("memory read_group COUNT 100 + ack", bus, true),
-        stats("mpsc 100 × recv", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "memory",
+                op: "group read + ack",
+                per: "cycle of 100",
+                bus_arm: "memory read_group COUNT 100 + ack",
+                base_arm: "mpsc 100 × recv",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            mpsc_cycle,
+            async |n| {
+                let backend = MemoryBackend::new();
+                bus_fill(&backend, t, n).await?;
+                let measured = bus_cycle(&backend, t, n).await;
+                drop(backend);
+                measured
+            },
+        )
+        .await?,
+    );
 
     let latency = sizes.latency_per_round;
-    let (base, bus) = pair(
-        progress,
-        "memory publish → blocked consumer",
-        latency,
-        latency.min(20),
-        mpsc_latency,
-        async |n| {
-            let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
-            bus_latency(backend, t.clone(), n).await
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "memory",
-        "publish → blocked consumer",
-        "wakeup",
-        stats("memory publish → read_group BLOCK", bus, false),
-        stats("mpsc send → recv", base, false),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "memory",
+                op: "publish → blocked consumer",
+                per: "wakeup",
+                bus_arm: "memory publish → read_group BLOCK",
+                base_arm: "mpsc send → recv",
+                throughput: false,
+            },
+            latency,
+            latency.min(20),
+            mpsc_latency,
+            async |n| {
+                let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+                bus_latency(backend, t.clone(), n).await
+            },
+        )
+        .await?,
+    );
     Ok(rows)
 }
 
@@ -1040,171 +1074,183 @@ async fn redis_rows(progress: &Progress, sizes: Sizes, side: &RedisSide) -> Fall
     let raw_key = raw_keys.first().ok_or("no stream key")?.as_str();
     let plain: &dyn Backend = side.plain.as_ref();
 
-    let (base, bus) = pair(
-        progress,
-        "redis publish",
-        per_round,
-        warm,
-        async |n| {
-            let mut conn = side.raw.clone();
-            let measured = raw_publish(&mut conn, raw_key, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let measured = bus_publish(plain, bus_topic, n).await?;
-            del(&mut side.raw.clone(), bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "publish",
-        "message",
-        stats("bus-redis publish (plain)", bus, true),
-        stats("raw XADD", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "publish",
+                per: "message",
+                bus_arm: "bus-redis publish (plain)",
+                base_arm: "raw XADD",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            async |n| {
+                let mut conn = side.raw.clone();
+                let measured = raw_publish(&mut conn, raw_key, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let measured = bus_publish(plain, bus_topic, n).await?;
+                del(&mut side.raw.clone(), bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
 
-    let (base, bus) = pair(
-        progress,
-        "redis publish batched",
-        per_round,
-        warm,
-        async |n| {
-            let mut conn = side.raw.clone();
-            let measured = raw_pipeline(&mut conn, raw_key, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let measured = bus_publish_batch(plain, bus_topic, n).await?;
-            del(&mut side.raw.clone(), bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "publish batched",
-        "batch of 100",
-        stats("bus-redis publish_batch (plain)", bus, true),
-        stats("raw pipeline of 100 XADD", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "publish batched",
+                per: "batch of 100",
+                bus_arm: "bus-redis publish_batch (plain)",
+                base_arm: "raw pipeline of 100 XADD",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            async |n| {
+                let mut conn = side.raw.clone();
+                let measured = raw_pipeline(&mut conn, raw_key, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let measured = bus_publish_batch(plain, bus_topic, n).await?;
+                del(&mut side.raw.clone(), bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
 
     let bus_key = bus_keys.first().ok_or("no stream key")?.as_str();
-    let (base, bus) = pair(
-        progress,
-        "redis group read + ack",
-        per_round,
-        warm,
-        async |n| {
-            let mut conn = side.raw.clone();
-            raw_fill(&mut conn, raw_key, n).await?;
-            let measured = raw_cycle(&mut conn, raw_key, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let mut conn = side.raw.clone();
-            raw_fill(&mut conn, bus_key, n).await?;
-            let measured = bus_cycle(plain, bus_topic, n).await?;
-            del(&mut conn, bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "group read + ack",
-        "cycle of 100",
-        stats("bus-redis read_group COUNT 100 + ack", bus, true),
-        stats("raw XREADGROUP COUNT 100 + XACK", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "group read + ack",
+                per: "cycle of 100",
+                bus_arm: "bus-redis read_group COUNT 100 + ack",
+                base_arm: "raw XREADGROUP COUNT 100 + XACK",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            async |n| {
+                let mut conn = side.raw.clone();
+                raw_fill(&mut conn, raw_key, n).await?;
+                let measured = raw_cycle(&mut conn, raw_key, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let mut conn = side.raw.clone();
+                raw_fill(&mut conn, bus_key, n).await?;
+                let measured = bus_cycle(plain, bus_topic, n).await?;
+                del(&mut conn, bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
 
     // The default (indexed, idempotent) publish against the same script called by hand.
     let indexed: &dyn Backend = &side.indexed;
     let cleanup = side.indexed.options().index_cleanup_batch;
     let script = &side.script;
-    let (base, bus) = pair(
-        progress,
-        "redis publish (indexed)",
-        per_round,
-        warm,
-        async |n| {
-            let mut conn = side.raw.clone();
-            let measured = raw_evalsha(&mut conn, script, raw_keys, cleanup, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let measured = bus_publish(indexed, bus_topic, n).await?;
-            del(&mut side.raw.clone(), bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "publish (indexed)",
-        "message",
-        stats("bus-redis publish (indexed, default)", bus, true),
-        stats("raw EVALSHA of the publish script", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "publish (indexed)",
+                per: "message",
+                bus_arm: "bus-redis publish (indexed, default)",
+                base_arm: "raw EVALSHA of the publish script",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            async |n| {
+                let mut conn = side.raw.clone();
+                let measured = raw_evalsha(&mut conn, script, raw_keys, cleanup, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let measured = bus_publish(indexed, bus_topic, n).await?;
+                del(&mut side.raw.clone(), bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
 
-    let (base, bus) = pair(
-        progress,
-        "redis publish batched (indexed)",
-        per_round,
-        warm,
-        async |n| {
-            let mut conn = side.raw.clone();
-            let measured = raw_evalsha_multi_exec(&mut conn, script, raw_keys, cleanup, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let measured = bus_publish_batch(indexed, bus_topic, n).await?;
-            del(&mut side.raw.clone(), bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "publish batched (indexed)",
-        "batch of 100",
-        stats("bus-redis publish_batch (indexed, default)", bus, true),
-        stats("raw MULTI/EXEC of 100 EVALSHA", base, true),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "publish batched (indexed)",
+                per: "batch of 100",
+                bus_arm: "bus-redis publish_batch (indexed, default)",
+                base_arm: "raw MULTI/EXEC of 100 EVALSHA",
+                throughput: true,
+            },
+            per_round,
+            warm,
+            async |n| {
+                let mut conn = side.raw.clone();
+                let measured = raw_evalsha_multi_exec(&mut conn, script, raw_keys, cleanup, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let measured = bus_publish_batch(indexed, bus_topic, n).await?;
+                del(&mut side.raw.clone(), bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
 
     let latency = sizes.latency_per_round;
     let shared: Arc<dyn Backend> = side.plain.clone();
-    let (base, bus) = pair(
-        progress,
-        "redis publish → blocked consumer",
-        latency,
-        latency.min(20),
-        async |n| {
-            let mut conn = side.raw.clone();
-            let measured = raw_latency(&side.client, &mut conn, raw_key, n).await?;
-            del(&mut conn, raw_keys).await?;
-            Ok(measured)
-        },
-        async |n| {
-            let measured = bus_latency(Arc::clone(&shared), bus_topic.clone(), n).await?;
-            del(&mut side.raw.clone(), bus_keys).await?;
-            Ok(measured)
-        },
-    )
-    .await?;
-    rows.push(Row::new(
-        "redis",
-        "publish → blocked consumer",
-        "wakeup",
-        stats("bus-redis publish → read_group BLOCK", bus, false),
-        stats("raw XADD → XREADGROUP BLOCK", base, false),
-    ));
+    rows.push(
+        compare(
+            progress,
+            &Case {
+                backend: "redis",
+                op: "publish → blocked consumer",
+                per: "wakeup",
+                bus_arm: "bus-redis publish → read_group BLOCK",
+                base_arm: "raw XADD → XREADGROUP BLOCK",
+                throughput: false,
+            },
+            latency,
+            latency.min(20),
+            async |n| {
+                let mut conn = side.raw.clone();
+                let measured = raw_latency(&side.client, &mut conn, raw_key, n).await?;
+                del(&mut conn, raw_keys).await?;
+                Ok(measured)
+            },
+            async |n| {
+                let measured = bus_latency(Arc::clone(&shared), bus_topic.clone(), n).await?;
+                del(&mut side.raw.clone(), bus_keys).await?;
+                Ok(measured)
+            },
+        )
+        .await?,
+    );
     Ok(rows)
 }
 
