@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bus::{
     AppendOptions, Backend, BackendKind, EntryId, GroupCreateOptions, GroupCursor, GroupStart, MemoryBackend, Message,
-    PublishMode, ReadGroupOptions, RedisBackend, RedisOptions, Topic, Uuid,
+    PublishMode, ReadGroupOptions, ReadReply, RedisBackend, RedisOptions, Topic, Uuid,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use redis::aio::MultiplexedConnection;
@@ -354,10 +354,9 @@ async fn bus_cycle(backend: &dyn Backend, topic: &Topic, n: u64) -> Fallible<Mea
         let reply = backend
             .read_group(GROUP, CONSUMER, &cursors, &options)
             .await
-            .map_err(bus_err)?
-            .unwrap_or_default();
+            .map_err(bus_err)?;
         ids.clear();
-        ids.extend(reply.iter().flat_map(|t| t.entries.iter().map(|e| e.id())));
+        ids.extend(reply.into_entries().map(|e| e.id()));
         let acked = backend.ack(topic, GROUP, &ids).await.map_err(bus_err)?;
         if acked != BATCH {
             return Err(format!("group cycle acked {acked} entries, expected {BATCH}"));
@@ -412,16 +411,16 @@ async fn bus_latency(backend: Arc<dyn Backend>, topic: Topic, samples: u64) -> F
                     return;
                 }
                 let got = match backend.read_group(GROUP, CONSUMER, &cursors, &options).await {
-                    Ok(Some(reply)) => {
+                    Ok(ReadReply::TimedOut) => Err(format!("the blocked read timed out after {BLOCK:?}")),
+                    Ok(reply) => {
                         let at = Instant::now();
-                        let ids: Vec<EntryId> = reply.iter().flat_map(|t| t.entries.iter().map(|e| e.id())).collect();
+                        let ids: Vec<EntryId> = reply.into_entries().map(|e| e.id()).collect();
                         match backend.ack(&topic, GROUP, &ids).await {
                             Ok(_) if !ids.is_empty() => Ok(at),
                             Ok(_) => Err("the blocked read returned no entry".to_owned()),
                             Err(err) => Err(bus_err(err)),
                         }
                     }
-                    Ok(None) => Err(format!("the blocked read timed out after {BLOCK:?}")),
                     Err(err) => Err(bus_err(err)),
                 };
                 if got_tx.send(got).is_err() {

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use bus_core::{
     AppendOptions, AutoClaimOptions, Bus, ClaimOptions, Claimed, Entry, EntryId, Error, Fields, GroupCreateOptions,
-    GroupEntry, Message, PendingQuery, ReadCursor, ReadGroupOptions, ReadOptions, Received, StreamInfo, Topic, Uuid,
+    GroupEntry, Message, PendingQuery, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Received, StreamInfo,
+    Topic, Uuid,
 };
 use serde_json::{Map, Value, json};
 
@@ -211,8 +212,8 @@ impl Command {
                     options = options.block(millis(*block));
                 }
                 match b.read(&[(topic.clone(), cursor)], &options).await? {
-                    None => Value::Null,
-                    Some(topics) => entries_json(topics.iter().flat_map(|t| &t.entries)),
+                    ReadReply::TimedOut => Value::Null,
+                    ReadReply::Topics(topics) => entries_json(topics.iter().flat_map(|t| &t.entries)),
                 }
             }
             Command::Lookup { topic, uuid } => b.lookup(topic, *uuid).await?.map_or(Value::Null, id_json),
@@ -279,8 +280,8 @@ impl Command {
                     .read_group(group, consumer, &[(topic.clone(), *cursor)], &options)
                     .await?
                 {
-                    None => Value::Null,
-                    Some(topics) => group_entries_json(topics.into_iter().flat_map(|t| t.entries).collect()),
+                    ReadReply::TimedOut => Value::Null,
+                    reply => group_entries_json(reply.into_entries().collect()),
                 }
             }
             Command::Ack { topic, group, ids } => b.ack(topic, group, ids).await?.into(),
@@ -483,7 +484,7 @@ impl Follow {
             .backend()
             .read(&[(self.topic.clone(), ReadCursor::After(after))], &options)
             .await?;
-        let entries: Vec<Entry> = reply.into_iter().flatten().flat_map(|t| t.entries).collect();
+        let entries: Vec<Entry> = reply.into_entries().collect();
         if let Some(last) = entries.last() {
             self.after = Some(last.id);
         }

@@ -5,8 +5,8 @@
 //! object safe so applications hold an `Arc<dyn Backend>` and choose the implementation at run time.
 //!
 //! Two deliberate differences from the raw commands, shared by every backend:
-//! - a non-blocking read that finds nothing returns `Some(vec![])` where Redis answers nil; `None` means only
-//!   "a blocking read timed out", so callers can tell the two apart;
+//! - a non-blocking read that finds nothing returns [`ReadReply::Topics`] with no topics where Redis answers nil;
+//!   [`ReadReply::TimedOut`] means only "a blocking read timed out", so callers can tell the two apart;
 //! - arguments are typed, so a value Redis would reject while parsing (a `$` for a group read, a negative count)
 //!   cannot be expressed, and where Redis checks a key before parsing an argument the parse error comes first.
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::entry::{Entry, Fields, GroupEntry, TopicEntries};
+use crate::entry::{Entry, Fields, GroupEntry, ReadReply};
 use crate::error::Result;
 use crate::id::{EntryId, GroupCursor, GroupStart, RangeBound, ReadCursor};
 use crate::message::Message;
@@ -28,10 +28,6 @@ use crate::records::{
     AutoClaimed, Claimed, ConsumerDelete, ConsumerInfo, GroupInfo, PendingEntry, PendingSummary, Published, StreamInfo,
 };
 use crate::topic::Topic;
-
-/// Result of a read over several topics: `None` when a blocking read timed out, otherwise the topics that had
-/// entries (history reads list every requested topic, possibly empty, as Redis does).
-pub type ReadReply<E> = Option<Vec<TopicEntries<E>>>;
 
 /// A Redis Streams implementation.
 #[async_trait]

@@ -109,8 +109,7 @@ impl Consumer {
             .backend()
             .read_group(&self.group, &self.name, &[(self.topic.clone(), cursor)], &options)
             .await?;
-        let entries = reply.into_iter().flatten().flat_map(|topic| topic.entries);
-        Ok(entries.map(Received::from_group_entry).collect())
+        Ok(reply.into_entries().map(Received::from_group_entry).collect())
     }
 
     /// Acknowledges entries; returns how many were pending.

@@ -132,3 +132,74 @@ pub struct TopicEntries<E> {
     /// Its entries, in id order.
     pub entries: Vec<E>,
 }
+
+/// What a read over one or several topics ([`Backend::read`](crate::Backend::read),
+/// [`Backend::read_group`](crate::Backend::read_group)) returned.
+///
+/// Redis answers nil both for "nothing there" and for "the block timed out"; the bus tells them apart: a read
+/// that does not block, or is served, returns [`ReadReply::Topics`] (possibly empty), and only a blocking read
+/// whose BLOCK expired returns [`ReadReply::TimedOut`].
+///
+/// ```
+/// use bus_core::{EntryId, Entry, Fields, ReadReply, Topic, TopicEntries};
+/// let topic = Topic::new("chat:1")?;
+/// let entry = Entry::new(EntryId::new(1, 0), Fields::from_pairs([("n", "1")]));
+/// let reply = ReadReply::Topics(vec![TopicEntries { topic, entries: vec![entry.clone()] }]);
+/// assert!(!reply.is_timed_out());
+/// assert_eq!(reply.into_entries().collect::<Vec<_>>(), vec![entry]);
+/// assert_eq!(ReadReply::<Entry>::TimedOut.into_topics(), vec![]);
+/// # Ok::<(), bus_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadReply<E> {
+    /// The topics that had entries, in the order they were asked for. A history read (XREADGROUP with an id)
+    /// lists every requested topic, possibly with no entries, as Redis does; a read of new entries lists only
+    /// the topics that had some, so a non-blocking read that found nothing is `Topics(vec![])`.
+    Topics(Vec<TopicEntries<E>>),
+    /// The read blocked (BLOCK) and its timeout passed with nothing delivered.
+    TimedOut,
+}
+
+impl<E> ReadReply<E> {
+    /// True when a blocking read's timeout passed with nothing delivered.
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, ReadReply::TimedOut)
+    }
+
+    /// The topics with their entries; none when the read timed out.
+    pub fn topics(&self) -> &[TopicEntries<E>] {
+        match self {
+            ReadReply::Topics(topics) => topics,
+            ReadReply::TimedOut => &[],
+        }
+    }
+
+    /// The topics with their entries, owned; empty when the read timed out.
+    pub fn into_topics(self) -> Vec<TopicEntries<E>> {
+        match self {
+            ReadReply::Topics(topics) => topics,
+            ReadReply::TimedOut => Vec::new(),
+        }
+    }
+
+    /// Every entry of every topic, topic by topic in reply order; none when the read timed out.
+    pub fn into_entries(self) -> impl Iterator<Item = E> {
+        self.into_topics().into_iter().flat_map(|topic| topic.entries)
+    }
+
+    /// The entries of every topic, transformed (for instance from [`GroupEntry`] to what a caller keeps).
+    pub fn map<F>(self, mut f: impl FnMut(E) -> F) -> ReadReply<F> {
+        match self {
+            ReadReply::Topics(topics) => ReadReply::Topics(
+                topics
+                    .into_iter()
+                    .map(|t| TopicEntries {
+                        topic: t.topic,
+                        entries: t.entries.into_iter().map(&mut f).collect(),
+                    })
+                    .collect(),
+            ),
+            ReadReply::TimedOut => ReadReply::TimedOut,
+        }
+    }
+}

@@ -13,12 +13,14 @@
 //! - [`topic`]: validated [`Topic`] names and the design's families (`chat:`, `stream:`, `control:`);
 //! - [`entry`] and [`message`]: raw entries as stored, and the envelope decoded on top of them;
 //! - [`options`] and [`records`]: what operations take and return;
-//! - [`backend`]: the [`Backend`] trait; [`bus`] and [`consumer`]: the handles;
+//! - [`backend`]: the [`Backend`] trait; [`forward`]: backends built on other backends (`Arc`, `Box`,
+//!   [`forward::Forward`]); [`bus`] and [`consumer`]: the handles;
 //! - [`clock`]: the single time source (tokio's clock), so paused-time tests move every timer together;
 //! - [`error`]: the one [`enum@Error`] type.
 //!
 //! # Deliberate differences from the raw Redis commands
-//! - A non-blocking read that finds nothing returns `Some(vec![])` (Redis: nil); `None` means a block timed out.
+//! - A non-blocking read that finds nothing returns [`ReadReply::Topics`] with no topics (Redis: nil);
+//!   [`ReadReply::TimedOut`] means a block timed out.
 //! - Arguments are typed: where Redis would check a key before rejecting a malformed argument, the argument error
 //!   comes first, and values Redis cannot receive (a `$` group cursor, negative counts) cannot be expressed.
 //! - A message id must be the canonical lowercase hyphenated UUID; any other `id` field makes the entry malformed.
@@ -29,17 +31,18 @@ pub mod clock;
 pub mod consumer;
 pub mod entry;
 pub mod error;
+pub mod forward;
 pub mod id;
 pub mod message;
 pub mod options;
 pub mod records;
 pub mod topic;
 
-pub use backend::{Backend, ReadReply};
+pub use backend::Backend;
 pub use bus::{Bus, Cursor, Received};
 pub use clock::Clock;
 pub use consumer::Consumer;
-pub use entry::{Entry, Fields, GroupEntry, TopicEntries};
+pub use entry::{Entry, Fields, GroupEntry, ReadReply, TopicEntries};
 pub use error::{Error, GroupCommand, Result, TopicCommand};
 pub use id::{AppendId, EntryId, GroupCursor, GroupStart, RangeBound, ReadCursor};
 pub use message::{Malformed, Message};

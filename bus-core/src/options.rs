@@ -25,6 +25,33 @@ fn check_integer(value: u64) -> Result<()> {
     Ok(())
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A BLOCK timeout as Redis parses it: milliseconds in a signed 64-bit integer.
+fn check_block(block: Option<Duration>) -> Result<()> {
+    match block {
+        Some(block) if millis(block) > MAX_REDIS_INTEGER => {
+            Err(Error::invalid_argument("ERR timeout is not an integer or out of range"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the COUNT of XRANGE and XREVRANGE as Redis parses it (a signed 64-bit integer; `None` or 0 is
+/// accepted).
+///
+/// ```
+/// use bus_core::options::{validate_count, MAX_REDIS_INTEGER};
+/// assert!(validate_count(Some(MAX_REDIS_INTEGER)).is_ok());
+/// let err = validate_count(Some(MAX_REDIS_INTEGER + 1)).unwrap_err();
+/// assert_eq!(err.to_string(), "ERR value is not an integer or out of range");
+/// ```
+pub fn validate_count(count: Option<u64>) -> Result<()> {
+    count.map_or(Ok(()), check_integer)
+}
+
 /// What a trim keeps: the newest N entries, or the entries at or above an id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TrimStrategy {
@@ -188,6 +215,23 @@ impl ReadOptions {
         self.block = Some(block);
         self
     }
+
+    /// The checks Redis makes while parsing XREAD's options: COUNT and BLOCK must fit a signed 64-bit integer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use bus_core::ReadOptions;
+    /// assert!(ReadOptions::new().count(10).block(Duration::from_secs(5)).validate().is_ok());
+    /// let forever_and_more = ReadOptions::new().block(Duration::from_millis(u64::MAX));
+    /// assert_eq!(
+    ///     forever_and_more.validate().unwrap_err().to_string(),
+    ///     "ERR timeout is not an integer or out of range"
+    /// );
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        validate_count(self.count)?;
+        check_block(self.block)
+    }
 }
 
 /// Options of a group read (XREADGROUP).
@@ -225,6 +269,12 @@ impl ReadGroupOptions {
         self.no_ack = true;
         self
     }
+
+    /// The checks Redis makes while parsing XREADGROUP's options (COUNT, then BLOCK), as [`ReadOptions::validate`].
+    pub fn validate(&self) -> Result<()> {
+        validate_count(self.count)?;
+        check_block(self.block)
+    }
 }
 
 /// Options of group creation (XGROUP CREATE).
@@ -254,9 +304,20 @@ impl GroupCreateOptions {
         self.entries_read = Some(entries_read);
         self
     }
+
+    /// The checks Redis makes while parsing XGROUP CREATE: ENTRIESREAD must fit a signed 64-bit integer.
+    pub fn validate(&self) -> Result<()> {
+        validate_entries_read(self.entries_read)
+    }
 }
 
-/// Checks an ENTRIESREAD value as Redis parses it.
+/// Checks an ENTRIESREAD value (XGROUP CREATE, XGROUP SETID) as Redis parses it.
+///
+/// ```
+/// use bus_core::options::{validate_entries_read, MAX_REDIS_INTEGER};
+/// assert!(validate_entries_read(Some(MAX_REDIS_INTEGER)).is_ok());
+/// assert!(validate_entries_read(Some(MAX_REDIS_INTEGER + 1)).is_err());
+/// ```
 pub fn validate_entries_read(entries_read: Option<u64>) -> Result<()> {
     entries_read.map_or(Ok(()), check_integer)
 }
@@ -304,6 +365,22 @@ impl PendingQuery {
     pub fn min_idle(mut self, idle: Duration) -> PendingQuery {
         self.min_idle = Some(idle);
         self
+    }
+
+    /// The checks Redis makes while parsing XPENDING's extended form, in its order: IDLE, the start and end ids
+    /// (an exclusive bound at the smallest or largest id cannot be resolved), then COUNT.
+    ///
+    /// ```
+    /// use bus_core::{PendingQuery, RangeBound, EntryId};
+    /// assert!(PendingQuery::all(10).validate().is_ok());
+    /// let past_the_end = PendingQuery::new(RangeBound::Exclusive(EntryId::MAX), RangeBound::MAX, 10);
+    /// assert!(past_the_end.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        self.min_idle.map_or(Ok(()), |idle| check_integer(millis(idle)))?;
+        self.start.resolve_start()?;
+        self.end.resolve_end()?;
+        check_integer(self.count)
     }
 }
 
@@ -369,9 +446,7 @@ impl ClaimOptions {
 
     /// The checks Redis makes on the numeric options.
     pub fn validate(&self) -> Result<()> {
-        if let Some(idle) = self.idle {
-            check_integer(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX))?;
-        }
+        self.idle.map_or(Ok(()), |idle| check_integer(millis(idle)))?;
         self.time.map_or(Ok(()), check_integer)?;
         self.retry_count.map_or(Ok(()), check_integer)
     }

@@ -220,7 +220,7 @@ fn bench_cycle(c: &mut Criterion) {
                         .read_group(GROUP, CONSUMER, &cursors, read_options)
                         .await
                         .unwrap()
-                        .unwrap();
+                        .into_topics();
                     ids.clear();
                     ids.extend(reply.iter().flat_map(|t| t.entries.iter().map(|e| e.id())));
                     assert_eq!(backend.ack(topic, GROUP, &ids).await.unwrap(), BATCH as u64);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bus_core::message::uuid_of;
-use bus_core::options::{MAX_REDIS_INTEGER, validate_entries_read};
+use bus_core::options::{validate_count, validate_entries_read};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete,
     ConsumerInfo, Entry, EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo,
@@ -41,12 +41,9 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A COUNT argument as Redis parses it (a signed 64-bit integer), turned into a length.
-fn count_arg(count: u64) -> Result<usize> {
-    if count > MAX_REDIS_INTEGER {
-        return Err(Error::invalid_argument("ERR value is not an integer or out of range"));
-    }
-    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+/// A COUNT that the options' `validate` accepted, as a length (0: no limit).
+fn count_len(count: Option<u64>) -> usize {
+    usize::try_from(count.unwrap_or(0)).unwrap_or(usize::MAX)
 }
 
 /// Redis's `streamAppendItem` id rules.
@@ -119,13 +116,13 @@ impl MemoryBackend {
         scan: fn(&Stream, EntryId, EntryId, usize) -> Vec<Entry>,
     ) -> Result<Vec<Entry>> {
         let (start, end) = (start.resolve_start()?, end.resolve_end()?);
-        let count = count.map(count_arg).transpose()?;
+        validate_count(count)?;
         if count == Some(0) || start > end {
             return Ok(Vec::new());
         }
         let entries = self.slots().with(topic, |state| {
             let data = state.data.as_ref()?;
-            Some(scan(&data.stream, start, end, count.unwrap_or(0)))
+            Some(scan(&data.stream, start, end, count_len(count)))
         });
         Ok(entries.flatten().unwrap_or_default())
     }
@@ -347,7 +344,8 @@ impl Backend for MemoryBackend {
     }
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
-        let count = count_arg(options.count.unwrap_or(0))?;
+        options.validate()?;
+        let count = count_len(options.count);
         // `$` is resolved once, at call time, as Redis does.
         let resolved: Vec<(Topic, EntryId)> = cursors
             .iter()
@@ -364,7 +362,7 @@ impl Backend for MemoryBackend {
             .filter_map(|(topic, after)| self.read_one(topic, *after, count))
             .collect();
         let Some(block) = options.block.filter(|_| served.is_empty()) else {
-            return Ok(Some(served));
+            return Ok(ReadReply::Topics(served));
         };
         let blocked_count = if count == 0 {
             blocking::BLOCKED_DEFAULT_COUNT
@@ -376,16 +374,16 @@ impl Backend for MemoryBackend {
             .map(|(topic, after)| (topic, WaitFor::Entries { after }))
             .collect();
         let woken = self.block_on(registrations, blocked_count, block).await?;
-        Ok(woken.map(|topic_entries| {
+        Ok(woken.map_or(ReadReply::TimedOut, |topic_entries| {
             let entries = topic_entries
                 .entries
                 .into_iter()
                 .filter_map(|e| e.entry().cloned())
                 .collect();
-            vec![TopicEntries {
+            ReadReply::Topics(vec![TopicEntries {
                 topic: topic_entries.topic,
                 entries,
-            }]
+            }])
         }))
     }
 
@@ -396,7 +394,7 @@ impl Backend for MemoryBackend {
         start: GroupStart,
         options: &GroupCreateOptions,
     ) -> Result<()> {
-        validate_entries_read(options.entries_read)?;
+        options.validate()?;
         let create = |state: &mut TopicState| -> Result<()> {
             if state.data.is_none() && !options.mkstream {
                 return Err(no_topic(topic, TopicCommand::Group));
@@ -498,7 +496,8 @@ impl Backend for MemoryBackend {
         cursors: &[(Topic, GroupCursor)],
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
-        let count = count_arg(options.count.unwrap_or(0))?;
+        options.validate()?;
+        let count = count_len(options.count);
         // Redis checks every topic's group before serving any of them; with one topic, serving it checks it.
         if cursors.len() > 1 {
             for (topic, _) in cursors {
@@ -512,7 +511,7 @@ impl Backend for MemoryBackend {
             }
         }
         let Some(block) = options.block.filter(|_| served.is_empty()) else {
-            return Ok(Some(served));
+            return Ok(ReadReply::Topics(served));
         };
         let blocked_count = if count == 0 {
             blocking::BLOCKED_DEFAULT_COUNT
@@ -531,7 +530,7 @@ impl Backend for MemoryBackend {
         Ok(self
             .block_on(registrations, blocked_count, block)
             .await?
-            .map(|entries| vec![entries]))
+            .map_or(ReadReply::TimedOut, |entries| ReadReply::Topics(vec![entries])))
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
@@ -546,9 +545,9 @@ impl Backend for MemoryBackend {
     }
 
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
-        let start = query.start.resolve_start()?;
-        let end = query.end.resolve_end()?;
-        let count = count_arg(query.count)? as u64;
+        query.validate()?;
+        let (start, end) = (query.start.resolve_start()?, query.end.resolve_end()?);
+        let count = query.count;
         let min_idle = query.min_idle.map_or(0, millis);
         let now = self.now();
         self.with_group(topic, group, GroupCommand::Pending, |group, _| {

@@ -248,10 +248,10 @@ impl MemoryBackend {
                 .count(1)
                 .block(remaining.max(Duration::from_millis(1)));
             let woke = remaining > Duration::ZERO
-                && self
+                && !self
                     .read(&[(topic.clone(), ReadCursor::After(after))], &options)
                     .await?
-                    .is_some();
+                    .is_timed_out();
             if !woke {
                 return Err(Error::Timeout {
                     operation: format!("waiting for {len} entries on '{topic}' (has {current})"),

@@ -81,7 +81,7 @@ async fn blocked_read_is_served_by_an_append() {
     settle().await;
     assert!(!reader.is_finished());
     add(&backend, &t, "1-1", "new").await;
-    let reply = reader.await.unwrap().unwrap().unwrap();
+    let reply = reader.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&reply, entry_id), one("scen:b", &["1-1"]));
 }
 
@@ -94,7 +94,7 @@ async fn blocked_read_over_several_topics_answers_with_the_topic_that_got_entrie
     let reader = spawn_read(&backend, cursors, ReadOptions::new().block(Duration::ZERO));
     settle().await;
     add(&backend, &b, "1-1", "x").await;
-    let reply = reader.await.unwrap().unwrap().unwrap();
+    let reply = reader.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&reply, entry_id), one("scen:bb", &["1-1"]));
 }
 
@@ -109,7 +109,7 @@ async fn block_timeout_returns_none_after_exactly_the_block_time() {
         .read(&[(t.clone(), ReadCursor::New)], &ReadOptions::new().block(ms(100)))
         .await
         .unwrap();
-    assert_eq!(reply, None);
+    assert_eq!(reply, ReadReply::TimedOut);
     assert_eq!(start.elapsed(), ms(100));
     group_at_end(&backend, &t).await;
     let start = Instant::now();
@@ -122,7 +122,7 @@ async fn block_timeout_returns_none_after_exactly_the_block_time() {
         )
         .await
         .unwrap();
-    assert_eq!(reply, None);
+    assert_eq!(reply, ReadReply::TimedOut);
     assert_eq!(start.elapsed(), ms(250));
 }
 
@@ -138,7 +138,7 @@ async fn block_zero_waits_forever() {
     tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     assert!(!reader.is_finished());
     add(&backend, &t, "1-1", "x").await;
-    let reply = reader.await.unwrap().unwrap().unwrap();
+    let reply = reader.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&reply, entry_id), one("scen:b", &["1-1"]));
 }
 
@@ -157,12 +157,12 @@ async fn blocked_group_readers_are_served_in_arrival_order() {
     // Blocked readers are not consumers yet: Redis creates the consumer when it serves it.
     assert!(backend.consumers_info(&t, "g").await.unwrap().is_empty());
     add(&backend, &t, "5-1", "a").await;
-    let got = c1.await.unwrap().unwrap().unwrap();
+    let got = c1.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&got, GroupEntry::id), one("scen:b", &["5-1"]));
     settle().await;
     assert!(!c2.is_finished());
     add(&backend, &t, "6-1", "b").await;
-    let got = c2.await.unwrap().unwrap().unwrap();
+    let got = c2.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&got, GroupEntry::id), one("scen:b", &["6-1"]));
     let pending: Vec<_> = backend
         .consumers_info(&t, "g")
@@ -223,7 +223,7 @@ async fn a_plain_reader_keeps_waiting_across_a_deletion_and_is_served_when_the_t
     settle().await;
     assert!(!reader.is_finished());
     add(&backend, &t, "1-2", "w").await;
-    let reply = reader.await.unwrap().unwrap().unwrap();
+    let reply = reader.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&reply, entry_id), one("scen:b", &["1-2"]));
 }
 
@@ -239,7 +239,7 @@ async fn a_plain_reader_on_a_missing_topic_is_served_by_the_first_append() {
     );
     settle().await;
     add(&backend, &t, "1-1", "v").await;
-    let reply = reader.await.unwrap().unwrap().unwrap();
+    let reply = reader.await.unwrap().unwrap().into_topics();
     assert_eq!(reply_ids(&reply, entry_id), one("scen:b", &["1-1"]));
 }
 
@@ -258,7 +258,7 @@ async fn a_timed_out_or_dropped_reader_leaves_nothing_behind() {
         )
         .await
         .unwrap();
-    assert_eq!(reply, None);
+    assert_eq!(reply, ReadReply::TimedOut);
     let reader = spawn_group_read(&backend, &t, "c", ReadGroupOptions::new().block(Duration::ZERO));
     settle().await;
     reader.abort();

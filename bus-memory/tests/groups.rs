@@ -6,7 +6,7 @@ mod common;
 
 use bus_core::{
     Backend, EntryId, Error, GroupCreateOptions, GroupCursor, GroupEntry, GroupStart, PendingQuery, ReadGroupOptions,
-    Topic,
+    ReadReply, Topic,
 };
 use bus_memory::MemoryBackend;
 use common::{add_numbered, eid, group_ids, id, topic};
@@ -28,7 +28,7 @@ async fn read(
         .read_group("g", consumer, &[(t.clone(), cursor)], &options)
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     reply.into_iter().flat_map(|t| t.entries).collect()
 }
 
@@ -279,7 +279,7 @@ async fn empty_new_read_creates_no_consumer_but_a_history_read_does() {
         .read_group("g", "c0", &[(t.clone(), GroupCursor::New)], &ReadGroupOptions::new())
         .await
         .unwrap();
-    assert_eq!(reply, Some(vec![]));
+    assert_eq!(reply, ReadReply::Topics(vec![]));
     assert_eq!(backend.groups_info(&t).await.unwrap()[0].consumers, 0);
     let reply = backend
         .read_group(
@@ -290,7 +290,7 @@ async fn empty_new_read_creates_no_consumer_but_a_history_read_does() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply.len(), 1, "history reads answer every topic, even empty");
     assert!(reply[0].entries.is_empty());
     assert_eq!(backend.groups_info(&t).await.unwrap()[0].consumers, 1);
@@ -474,7 +474,11 @@ async fn read_group_over_several_topics() {
     }
     let cursors = [(a.clone(), GroupCursor::New), (b.clone(), GroupCursor::New)];
     let options = ReadGroupOptions::new().count(1);
-    let reply = backend.read_group("g", "c", &cursors, &options).await.unwrap().unwrap();
+    let reply = backend
+        .read_group("g", "c", &cursors, &options)
+        .await
+        .unwrap()
+        .into_topics();
     let got = common::reply_ids(&reply, GroupEntry::id);
     assert_eq!(
         got,
@@ -483,7 +487,11 @@ async fn read_group_over_several_topics() {
             ("scen:mb".to_owned(), vec!["1-1".to_owned()])
         ]
     );
-    let reply = backend.read_group("g", "c", &cursors, &options).await.unwrap().unwrap();
+    let reply = backend
+        .read_group("g", "c", &cursors, &options)
+        .await
+        .unwrap()
+        .into_topics();
     let got = common::reply_ids(&reply, GroupEntry::id);
     assert_eq!(got, [("scen:ma".to_owned(), vec!["2-1".to_owned()])]);
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use bus_core::{Backend, Entry, EntryId, RangeBound, ReadCursor, ReadOptions};
+use bus_core::{Backend, Entry, EntryId, RangeBound, ReadCursor, ReadOptions, ReadReply};
 use bus_memory::MemoryBackend;
 use common::{add, add_numbered, id, ids, n_of, reply_ids, topic};
 
@@ -195,7 +195,7 @@ async fn read_over_several_topics_applies_count_per_topic_and_skips_missing_ones
         .read(&cursors, &ReadOptions::new().count(2))
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(
         reply_ids(&reply, entry_id),
         [
@@ -213,7 +213,7 @@ async fn read_count_zero_means_no_limit() {
         .read(&[(x1, ReadCursor::After(EntryId::MIN))], &ReadOptions::new().count(0))
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply.len(), 1);
     assert_eq!(ids(&reply[0].entries), ["1-1", "2-1", "3-1"]);
 }
@@ -229,7 +229,7 @@ async fn read_dollar_is_only_new_entries_and_an_empty_read_is_not_none() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(
         reply_ids(&reply, entry_id),
         [("scen:x2".to_owned(), vec!["1-5".to_owned()])]
@@ -238,7 +238,7 @@ async fn read_dollar_is_only_new_entries_and_an_empty_read_is_not_none() {
         .read(&[(x1, ReadCursor::New)], &ReadOptions::new())
         .await
         .unwrap();
-    assert_eq!(nothing, Some(vec![]));
+    assert_eq!(nothing, ReadReply::Topics(vec![]));
 }
 
 #[tokio::test]
@@ -250,6 +250,6 @@ async fn read_after_a_bare_millisecond_cursor() {
         .read(&[(x1, cursor)], &ReadOptions::new())
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(ids(&reply[0].entries), ["2-1", "3-1"]);
 }

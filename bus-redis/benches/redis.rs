@@ -406,7 +406,7 @@ fn group_cycle(c: &mut Criterion, env: &Env) {
                     .read_group(GROUP, CONSUMER, &cursors, options)
                     .await
                     .unwrap()
-                    .unwrap();
+                    .into_topics();
                 let ids: Vec<EntryId> = reply[0].entries.iter().map(|e| e.id()).collect();
                 assert_eq!(ids.len(), BATCH);
                 let acked = env.indexed.ack(t, GROUP, &ids).await.unwrap();

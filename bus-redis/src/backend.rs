@@ -810,6 +810,7 @@ impl Backend for RedisBackend {
     }
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
+        options.validate()?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self.multi_ctx("XREAD", topics.clone());
         let keys = self.key_map(cursors);
@@ -828,7 +829,7 @@ impl Backend for RedisBackend {
             None => {
                 let value = self.query(&ctx, &build(cursors, None)).await;
                 match value {
-                    Ok(Value::Nil) => return Ok(Some(Vec::new())),
+                    Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
                     Ok(value) => value,
                     Err(err) => return Err(self.locate(&topics, err).await),
                 }
@@ -843,13 +844,13 @@ impl Backend for RedisBackend {
                 };
                 let result = self.blocking(&ctx, block, |ms| build(&resolved, Some(ms))).await;
                 match result {
-                    Ok(Value::Nil) => return Ok(None),
+                    Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                     Ok(value) => value,
                     Err((err, _)) => return Err(self.locate(&topics, err).await),
                 }
             }
         };
-        reply::per_topic(&ctx, value, &keys, reply::entry).map(Some)
+        reply::per_topic(&ctx, value, &keys, reply::entry).map(ReadReply::Topics)
     }
 
     async fn group_create(
@@ -859,7 +860,7 @@ impl Backend for RedisBackend {
         start: GroupStart,
         options: &GroupCreateOptions,
     ) -> Result<()> {
-        validate_entries_read(options.entries_read)?;
+        options.validate()?;
         let ctx = self.ctx("XGROUP CREATE", topic).group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XGROUP");
         cmd.arg("CREATE")
@@ -953,6 +954,7 @@ impl Backend for RedisBackend {
         cursors: &[(Topic, GroupCursor)],
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
+        options.validate()?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self
             .multi_ctx("XREADGROUP", topics.clone())
@@ -975,18 +977,18 @@ impl Backend for RedisBackend {
         };
         let value = match options.block {
             None => match self.query(&ctx, &build(None)).await {
-                Ok(Value::Nil) => return Ok(Some(Vec::new())),
+                Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
                 Ok(value) => value,
                 Err(err) => return Err(self.locate(&topics, err).await),
             },
             Some(block) => match self.blocking(&ctx, block, |ms| build(Some(ms))).await {
-                Ok(Value::Nil) => return Ok(None),
+                Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                 Ok(value) => value,
                 Err((err, true)) => return Err(self.between_chunks(err).await),
                 Err((err, false)) => return Err(self.locate(&topics, err).await),
             },
         };
-        reply::per_topic(&ctx, value, &keys, reply::group_entry).map(Some)
+        reply::per_topic(&ctx, value, &keys, reply::group_entry).map(ReadReply::Topics)
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
@@ -1031,6 +1033,7 @@ impl Backend for RedisBackend {
     }
 
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
+        query.validate()?;
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XPENDING");
         cmd.arg(self.stream_key(topic)).arg(group);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bus_core::{
     AppendOptions, AutoClaimOptions, Backend, ClaimOptions, Claimed, EntryId, Error, GroupCommand, GroupCreateOptions,
-    GroupCursor, GroupEntry, GroupStart, PendingQuery, RangeBound, ReadGroupOptions, TopicCommand,
+    GroupCursor, GroupEntry, GroupStart, PendingQuery, RangeBound, ReadGroupOptions, ReadReply, TopicCommand,
 };
 use common::{entry, fields, id, topic};
 
@@ -149,7 +149,7 @@ async fn group_reads_pending_and_acks() {
         .read_group("g", "c1", &new, &ReadGroupOptions::new().count(2))
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(read.len(), 1);
     assert_eq!(
         read[0].entries,
@@ -162,7 +162,7 @@ async fn group_reads_pending_and_acks() {
         .read_group("g", "c2", &new, &ReadGroupOptions::new())
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(read[0].entries, vec![GroupEntry::Present(entry(3, 0, &[("n", "v")]))]);
     // Nothing new: Some(empty) without BLOCK, None with it.
     assert_eq!(
@@ -170,7 +170,7 @@ async fn group_reads_pending_and_acks() {
             .read_group("g", "c1", &new, &ReadGroupOptions::new())
             .await
             .unwrap(),
-        Some(vec![])
+        ReadReply::Topics(vec![])
     );
     let blocked = backend
         .read_group(
@@ -181,7 +181,7 @@ async fn group_reads_pending_and_acks() {
         )
         .await
         .unwrap();
-    assert_eq!(blocked, None);
+    assert_eq!(blocked, ReadReply::TimedOut);
 
     let summary = backend.pending_summary(&t, "g").await.unwrap();
     assert_eq!(summary.count, 3);
@@ -216,7 +216,7 @@ async fn group_reads_pending_and_acks() {
         .read_group("g", "c1", &history, &ReadGroupOptions::new())
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(
         read[0].entries,
         vec![
@@ -245,7 +245,7 @@ async fn group_reads_pending_and_acks() {
         .read_group("g", "c3", &new, &ReadGroupOptions::new().no_ack())
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(read[0].entries.len(), 1);
     assert_eq!(backend.pending_summary(&t, "g").await.unwrap().count, 1);
 
@@ -519,6 +519,6 @@ async fn blocked_group_readers_learn_of_deletion() {
         .append(&t, fields(&[("x", "1")]), &AppendOptions::new().id(id(7, 0)))
         .await
         .unwrap();
-    let got = task.await.unwrap().unwrap().unwrap();
+    let got = task.await.unwrap().unwrap().into_topics();
     assert_eq!(got[0].entries, vec![GroupEntry::Present(entry(7, 0, &[("x", "1")]))]);
 }

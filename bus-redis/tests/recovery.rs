@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bus_core::{
     AppendOptions, Backend, EntryId, Error, GroupCreateOptions, GroupCursor, GroupStart, Message, RangeBound,
-    ReadCursor, ReadGroupOptions, ReadOptions,
+    ReadCursor, ReadGroupOptions, ReadOptions, ReadReply,
 };
 use bus_redis::{PublishMode, RedisBackend, RedisOptions};
 use common::{TestRedis, fields, key, raw, topic};
@@ -137,7 +137,7 @@ async fn blocking_reads_beyond_the_limit_wait_then_time_out() {
         .read(&[(b.clone(), ReadCursor::After(EntryId::MIN))], &ReadOptions::new())
         .await
         .unwrap();
-    assert_eq!(reply, Some(Vec::new()));
+    assert_eq!(reply, ReadReply::Topics(vec![]));
 
     // C waits (a long block), gets the connection as soon as A is done, and reads what arrives for it.
     let waiter = tokio::spawn({
@@ -157,7 +157,7 @@ async fn blocking_reads_beyond_the_limit_wait_then_time_out() {
         .append(&a, fields(&[("for", "a")]), &AppendOptions::new())
         .await
         .unwrap();
-    let got = holder.await.unwrap().unwrap().unwrap();
+    let got = holder.await.unwrap().unwrap().into_topics();
     assert_eq!(got[0].topic, a);
     backend
         .append(&b, fields(&[("for", "b")]), &AppendOptions::new())
@@ -168,7 +168,7 @@ async fn blocking_reads_beyond_the_limit_wait_then_time_out() {
         .expect("the waiting reader got the freed connection")
         .unwrap()
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(got[0].topic, b);
     assert_eq!(got[0].entries.len(), 1);
 }
@@ -408,7 +408,7 @@ async fn a_frozen_server_times_out_then_the_backend_recovers() {
             .await
     })
     .await
-    .unwrap();
+    .into_topics();
     assert_eq!(reply[0].entries.len(), 2);
 }
 
@@ -457,7 +457,7 @@ async fn a_restarted_server_is_reconnected_by_the_same_backend() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
 
     server.stop().unwrap();
     // Refused: typed, retryable, naming the operation and the topic.
@@ -557,7 +557,7 @@ async fn a_restarted_server_is_reconnected_by_the_same_backend() {
             .await
     })
     .await
-    .unwrap();
+    .into_topics();
     assert_eq!(reply[0].entries.len(), 4);
     // The group was lost with the data: NOGROUP says so; recreated, it works again.
     let err = backend
@@ -583,7 +583,7 @@ async fn a_restarted_server_is_reconnected_by_the_same_backend() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(got[0].entries.len(), 4);
     // A blocking read waiting when the server dies fails typed; after the restart a new one works at once.
     let waiting = tokio::spawn({
@@ -619,6 +619,6 @@ async fn a_restarted_server_is_reconnected_by_the_same_backend() {
             .await
     })
     .await
-    .unwrap();
+    .into_topics();
     assert_eq!(reply[0].entries.len(), 1);
 }

@@ -6,7 +6,8 @@ mod common;
 use std::time::Duration;
 
 use bus_core::{
-    AppendId, AppendOptions, Backend, EntryId, Error, RangeBound, ReadCursor, ReadOptions, TopicEntries, Trim,
+    AppendId, AppendOptions, Backend, EntryId, Error, RangeBound, ReadCursor, ReadOptions, ReadReply, TopicEntries,
+    Trim,
 };
 use common::{entry, fields, id, key, raw, topic};
 
@@ -165,7 +166,7 @@ async fn reads_over_several_topics() {
         (a.clone(), ReadCursor::After(id(1, 0))),
         (b.clone(), ReadCursor::After(EntryId::MIN)),
     ];
-    let reply = backend.read(&cursors, &ReadOptions::new()).await.unwrap().unwrap();
+    let reply = backend.read(&cursors, &ReadOptions::new()).await.unwrap().into_topics();
     assert_eq!(
         reply,
         vec![
@@ -190,14 +191,14 @@ async fn reads_over_several_topics() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply.len(), 1);
     assert_eq!(reply[0].topic, b);
     let empty = backend
         .read(&[(a.clone(), ReadCursor::New)], &ReadOptions::new())
         .await
         .unwrap();
-    assert_eq!(empty, Some(vec![]));
+    assert_eq!(empty, ReadReply::Topics(vec![]));
     let counted = backend
         .read(
             &[(a.clone(), ReadCursor::After(EntryId::MIN))],
@@ -205,7 +206,7 @@ async fn reads_over_several_topics() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(counted[0].entries, vec![entry(1, 0, &[("n", "v")])]);
     // A block that times out is None.
     let timed_out = backend
@@ -215,7 +216,7 @@ async fn reads_over_several_topics() {
         )
         .await
         .unwrap();
-    assert_eq!(timed_out, None);
+    assert_eq!(timed_out, ReadReply::TimedOut);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,7 +251,7 @@ async fn blocking_reads_longer_than_a_chunk_miss_nothing() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply[0].entries, vec![entry(2, 0, &[("new", "1")])]);
     assert!(started.elapsed() < Duration::from_secs(2));
     task.await.unwrap();
@@ -271,7 +272,7 @@ async fn blocking_reads_longer_than_a_chunk_miss_nothing() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply[0].entries, vec![entry(3, 0, &[("later", "1")])]);
     task.await.unwrap();
     // A finite block across several chunks ends with None after about its duration.
@@ -283,7 +284,7 @@ async fn blocking_reads_longer_than_a_chunk_miss_nothing() {
         )
         .await
         .unwrap();
-    assert_eq!(reply, None);
+    assert_eq!(reply, ReadReply::TimedOut);
     let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_millis(350) && elapsed < Duration::from_secs(2),
@@ -338,7 +339,7 @@ async fn a_dropped_blocking_read_leaves_nothing_blocked() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .into_topics();
     assert_eq!(reply[0].entries.len(), 1);
 }
 

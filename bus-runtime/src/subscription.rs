@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bus_core::{Bus, Cursor, EntryId, Error, ReadCursor, ReadOptions, Received, Result, Topic};
+use bus_core::{Bus, Cursor, EntryId, Error, ReadCursor, ReadOptions, ReadReply, Received, Result, Topic};
 use futures::Stream;
 use futures::stream::BoxStream;
 use uuid::Uuid;
@@ -260,7 +260,7 @@ impl State {
             .map(|t| (t.topic.clone(), ReadCursor::After(t.position.unwrap_or(EntryId::MIN))))
             .collect();
         let options = ReadOptions::new().count(self.config.count).block(self.config.block);
-        let Some(reply) = self.bus.backend().read(&cursors, &options).await? else {
+        let ReadReply::Topics(reply) = self.bus.backend().read(&cursors, &options).await? else {
             return Ok(());
         };
         let mut items = Vec::new();

@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use bus_core::forward::Forwarding;
 use bus_core::{Bus, EntryId, Error, Fields, RangeBound, Topic, Trim};
 use bus_runtime::{Backoff, StartFrom, Subscription, SubscriptionConfig, SubscriptionItem};
 use futures::StreamExt;
@@ -30,7 +31,7 @@ async fn next_entry_id(subscription: &mut Subscription) -> EntryId {
 #[tokio::test(start_paused = true)]
 async fn resumes_after_injected_errors_without_gap_or_duplicate() {
     let flaky = FlakyBackend::new(memory(), 3);
-    let bus = Bus::new(flaky.clone());
+    let bus = Bus::new(Forwarding(flaky.clone()));
     let topic = Topic::stream("c1").unwrap();
     let mut expected = Vec::new();
     for i in 0..20 {
@@ -212,7 +213,7 @@ async fn an_unknown_message_cursor_fails_once_and_ends_the_stream() {
 #[tokio::test(start_paused = true)]
 async fn buffers_at_most_one_batch_and_reads_only_when_polled() {
     let flaky = FlakyBackend::new(memory(), 0);
-    let bus = Bus::new(flaky.clone());
+    let bus = Bus::new(Forwarding(flaky.clone()));
     let topic = Topic::stream("c1").unwrap();
     for i in 0..10 {
         bus.publish(&topic, &i).await.unwrap();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bus_core::{
     AppendOptions, AutoClaimOptions, Backend, Bus, ClaimOptions, ConsumerDelete, EntryId, Fields, GroupCreateOptions,
     GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
-    Topic,
+    ReadReply, Topic,
 };
 
 use crate::{Capabilities, CheckResult, Failure, ensure, ensure_eq};
@@ -74,19 +74,14 @@ async fn deliver_all(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Re
             &ReadGroupOptions::new(),
         )
         .await?;
-    Ok(reply
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t.entries)
-        .map(|e| e.id())
-        .collect())
+    Ok(reply.into_entries().map(|e| e.id()).collect())
 }
 
 /// The consumer's pending history after `after` (XREADGROUP with an id).
 async fn history(backend: &dyn Backend, topic: &Topic, after: EntryId) -> Result<Vec<GroupEntry>, Failure> {
     let cursors = [(topic.clone(), GroupCursor::History(after))];
     let reply = backend.read_group("g", "c", &cursors, &ReadGroupOptions::new()).await?;
-    Ok(reply.into_iter().flatten().flat_map(|t| t.entries).collect())
+    Ok(reply.into_entries().collect())
 }
 
 async fn group_at_zero(backend: &dyn Backend, topic: &Topic) -> CheckResult {
@@ -540,12 +535,7 @@ pub async fn blocking_read_is_served_by_an_append(backend: Arc<dyn Backend>) -> 
         .await
         .map_err(|_| Failure("the blocked reader was not served".into()))?
         .map_err(|err| Failure(format!("reader task failed: {err}")))??;
-    let ids: Vec<EntryId> = reply
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t.entries)
-        .map(|e| e.id())
-        .collect();
+    let ids: Vec<EntryId> = reply.into_entries().map(|e| e.id()).collect();
     ensure_eq!(ids, vec![id(1, 0)], "entries handed to the blocked reader");
     Ok(())
 }
@@ -596,10 +586,11 @@ pub async fn read_after_a_cursor_is_exclusive(backend: Arc<dyn Backend>) -> Chec
         let reply = backend
             .read(&[(topic.clone(), ReadCursor::After(after))], &ReadOptions::new())
             .await?;
-        let Some(reply) = reply else {
-            return Err(Failure(format!("non-blocking XREAD after {after} answered a timeout")));
-        };
-        let got: Vec<EntryId> = reply.into_iter().flat_map(|t| t.entries).map(|e| e.id).collect();
+        ensure!(
+            !reply.is_timed_out(),
+            "non-blocking XREAD after {after} answered a timeout"
+        );
+        let got: Vec<EntryId> = reply.into_entries().map(|e| e.id).collect();
         ensure_eq!(got, want, "XREAD STREAMS {topic} {after}");
     }
     Ok(())
@@ -686,12 +677,7 @@ async fn deliver_one(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Re
             &ReadGroupOptions::new().count(1),
         )
         .await?;
-    Ok(reply
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t.entries)
-        .map(|e| e.id())
-        .collect())
+    Ok(reply.into_entries().map(|e| e.id()).collect())
 }
 
 /// On paused time, idle times are exact to the millisecond: XPENDING's idle and its IDLE filter, XCLAIM's and
@@ -833,7 +819,10 @@ fn spawn_blocked_read(backend: &Arc<dyn Backend>, topic: &Topic, block: Duration
         let reply = backend
             .read_group("g", "c", &[(topic, GroupCursor::New)], &options)
             .await
-            .map(|reply| reply.map(|topics| topics.into_iter().flat_map(|t| t.entries).map(|e| e.id()).collect()));
+            .map(|reply| match reply {
+                ReadReply::TimedOut => None,
+                reply => Some(reply.into_entries().map(|e| e.id()).collect()),
+            });
         (reply, start.elapsed())
     })
 }
@@ -868,7 +857,7 @@ pub async fn block_timeouts_are_exact(backend: Arc<dyn Backend>) -> CheckResult 
             let start = tokio::time::Instant::now();
             let options = ReadOptions::new().block(block);
             let reply = backend.read(&[(topic, ReadCursor::New)], &options).await;
-            (reply.map(|r| r.is_none()), start.elapsed())
+            (reply.map(|r| r.is_timed_out()), start.elapsed())
         })
     };
     settle().await;

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use bus_core::{
     AppendId, AutoClaimOptions, AutoClaimed, ClaimOptions, Claimed, Entry, EntryId, Error, Fields, GroupCommand,
-    GroupCursor, GroupEntry, GroupInfo, GroupStart, PendingSummary, Published, RangeBound, StreamInfo, Topic,
-    TopicCommand, TopicEntries, Trim, TrimStrategy, Uuid,
+    GroupCursor, GroupEntry, GroupInfo, GroupStart, PendingSummary, Published, RangeBound, ReadReply, StreamInfo,
+    Topic, TopicCommand, TopicEntries, Trim, TrimStrategy, Uuid,
 };
 
 use crate::ops::{Op, Outcome, many_fields};
@@ -516,13 +516,13 @@ impl Model {
             } => self.xrange(topic, *start, *end, *count, true),
             Op::Read { topic, after, count } => Outcome::Read {
                 lookup: None,
-                reply: Some(self.xread(topic, *after, *count)),
+                reply: Some(ReadReply::Topics(self.xread(topic, *after, *count))),
             },
             Op::ReadAfterUuid { topic, uuid, count } => {
                 let found = self.stream(topic).and_then(|s| s.lookup(*uuid));
                 Outcome::Read {
                     lookup: Some(found),
-                    reply: found.map(|after| self.xread(topic, after, *count)),
+                    reply: found.map(|after| ReadReply::Topics(self.xread(topic, after, *count))),
                 }
             }
             Op::GroupCreate {
@@ -838,7 +838,7 @@ impl Model {
                         None => out.push(GroupEntry::Deleted(nack.id)),
                     }
                 }
-                Outcome::GroupRead(Some(vec![TopicEntries {
+                Outcome::GroupRead(ReadReply::Topics(vec![TopicEntries {
                     topic: topic.clone(),
                     entries: out,
                 }]))
@@ -848,7 +848,7 @@ impl Model {
                 // Served only when the last live entry is above the group's last id (`streamLastValidID`).
                 let last_valid = stream.entries.last().map(|e| e.id);
                 if last_valid.is_none_or(|last| last <= group_last) {
-                    return Outcome::GroupRead(Some(Vec::new()));
+                    return Outcome::GroupRead(ReadReply::Topics(Vec::new()));
                 }
                 let start = group_last.next().unwrap_or(EntryId::MIN);
                 let candidates: Vec<Entry> = stream.entries.iter().filter(|e| e.id >= start).cloned().collect();
@@ -895,7 +895,7 @@ impl Model {
                         break;
                     }
                 }
-                Outcome::GroupRead(Some(vec![TopicEntries {
+                Outcome::GroupRead(ReadReply::Topics(vec![TopicEntries {
                     topic: topic.clone(),
                     entries: out,
                 }]))

@@ -157,10 +157,11 @@ pub enum Outcome {
     Published(Option<Published>),
     /// XRANGE / XREVRANGE.
     Entries(Vec<Entry>),
-    /// XREAD, with the lookup result for a UUID cursor (`None` when the cursor was an id).
+    /// XREAD, with the lookup result for a UUID cursor (`None` when the cursor was an id); the reply is `None`
+    /// when the lookup found nothing, so no read was made.
     Read {
         lookup: Option<Option<EntryId>>,
-        reply: ReadReply<Entry>,
+        reply: Option<ReadReply<Entry>>,
     },
     /// XREADGROUP.
     GroupRead(ReadReply<GroupEntry>),
@@ -282,15 +283,18 @@ impl Op {
                 let reply = b
                     .read(&[(topic.clone(), ReadCursor::After(*after))], &read_options(*count))
                     .await?;
-                Outcome::Read { lookup: None, reply }
+                Outcome::Read {
+                    lookup: None,
+                    reply: Some(reply),
+                }
             }
             Op::ReadAfterUuid { topic, uuid, count } => {
                 let found = b.lookup(topic, *uuid).await?;
                 let reply = match found {
-                    Some(after) => {
+                    Some(after) => Some(
                         b.read(&[(topic.clone(), ReadCursor::After(after))], &read_options(*count))
-                            .await?
-                    }
+                            .await?,
+                    ),
                     None => None,
                 };
                 Outcome::Read {

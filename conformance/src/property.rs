@@ -783,10 +783,10 @@ impl Ledger {
                     cursor: GroupCursor::New,
                     ..
                 },
-                Outcome::GroupRead(Some(reply)),
+                Outcome::GroupRead(reply),
             ) => {
                 if let Some(ledger) = self.groups.get_mut(&(topic.to_string(), group.clone())) {
-                    for entry in reply.iter().flat_map(|t| &t.entries) {
+                    for entry in reply.topics().iter().flat_map(|t| &t.entries) {
                         let id = entry.id();
                         if ledger.acked.contains(&id) {
                             return Err(format!("`>` delivered {id} again after it was acknowledged"));
@@ -871,7 +871,7 @@ impl Ledger {
                 )
                 .await
                 .map_err(|e| format!("final XREADGROUP GROUP {group} drain STREAMS {topic} > failed: {e}"))?;
-            for entry in reply.into_iter().flatten().flat_map(|t| t.entries) {
+            for entry in reply.into_entries() {
                 let id = entry.id();
                 if ledger.acked.contains(&id) {
                     return Err(format!(

@@ -7,12 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bus_core::{
-    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
-    EntryId, Error, Fields, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry,
-    PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result,
-    StreamInfo, Topic, Trim, Uuid,
-};
+use bus_core::forward::Forward;
+use bus_core::{Backend, Error, Result};
 use bus_memory::MemoryBackend;
 
 /// Wraps a [`MemoryBackend`] and fails every `n`-th plain read (XREAD) with a retryable connection error.
@@ -36,29 +32,15 @@ impl FlakyBackend {
 }
 
 #[async_trait]
-impl Backend for FlakyBackend {
-    async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
-        self.inner.append(topic, fields, options).await
+impl Forward for FlakyBackend {
+    fn inner(&self) -> &dyn Backend {
+        &self.inner
     }
-    async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
-        self.inner.publish(topic, message, options).await
-    }
-    async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        Backend::lookup(&self.inner, topic, uuid).await
-    }
-    async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
-        self.inner.range(topic, start, end, count).await
-    }
-    async fn rev_range(
-        &self,
-        topic: &Topic,
-        end: RangeBound,
-        start: RangeBound,
-        count: Option<u64>,
-    ) -> Result<Vec<Entry>> {
-        self.inner.rev_range(topic, end, start, count).await
-    }
-    async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
+
+    async fn before(&self, method: &'static str) -> Result<()> {
+        if method != "read" {
+            return Ok(());
+        }
         let call = self.reads.fetch_add(1, Ordering::SeqCst) + 1;
         let every = self.fail_every.load(Ordering::SeqCst);
         if every > 0 && call.is_multiple_of(every) {
@@ -68,108 +50,7 @@ impl Backend for FlakyBackend {
                 message: "injected failure".into(),
             });
         }
-        self.inner.read(cursors, options).await
-    }
-    async fn group_create(
-        &self,
-        topic: &Topic,
-        group: &str,
-        start: GroupStart,
-        options: &GroupCreateOptions,
-    ) -> Result<()> {
-        self.inner.group_create(topic, group, start, options).await
-    }
-    async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
-        self.inner.group_destroy(topic, group).await
-    }
-    async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
-        self.inner.group_set_id(topic, group, id, entries_read).await
-    }
-    async fn consumer_create(&self, topic: &Topic, group: &str, consumer: &str) -> Result<bool> {
-        self.inner.consumer_create(topic, group, consumer).await
-    }
-    async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
-        self.inner.consumer_delete(topic, group, consumer).await
-    }
-    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
-        self.inner.expire_topic(topic, ttl).await
-    }
-    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
-        self.inner.topic_ttl(topic).await
-    }
-    async fn consumer_delete_if_idle(
-        &self,
-        topic: &Topic,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-    ) -> Result<ConsumerDelete> {
-        self.inner
-            .consumer_delete_if_idle(topic, group, consumer, min_idle)
-            .await
-    }
-    async fn read_group(
-        &self,
-        group: &str,
-        consumer: &str,
-        cursors: &[(Topic, GroupCursor)],
-        options: &ReadGroupOptions,
-    ) -> Result<ReadReply<GroupEntry>> {
-        self.inner.read_group(group, consumer, cursors, options).await
-    }
-    async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
-        self.inner.ack(topic, group, ids).await
-    }
-    async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
-        self.inner.pending_summary(topic, group).await
-    }
-    async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
-        self.inner.pending(topic, group, query).await
-    }
-    async fn claim(
-        &self,
-        topic: &Topic,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-        ids: &[EntryId],
-        options: &ClaimOptions,
-    ) -> Result<Claimed> {
-        self.inner.claim(topic, group, consumer, min_idle, ids, options).await
-    }
-    async fn auto_claim(
-        &self,
-        topic: &Topic,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-        start: RangeBound,
-        options: &AutoClaimOptions,
-    ) -> Result<AutoClaimed> {
-        self.inner
-            .auto_claim(topic, group, consumer, min_idle, start, options)
-            .await
-    }
-    async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
-        self.inner.delete(topic, ids).await
-    }
-    async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
-        self.inner.trim(topic, trim).await
-    }
-    async fn len(&self, topic: &Topic) -> Result<u64> {
-        Backend::len(&self.inner, topic).await
-    }
-    async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
-        self.inner.drop_topic(topic).await
-    }
-    async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
-        self.inner.stream_info(topic).await
-    }
-    async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
-        self.inner.groups_info(topic).await
-    }
-    async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
-        self.inner.consumers_info(topic, group).await
+        Ok(())
     }
 }
 

@@ -6,11 +6,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bus_core::forward::{Forward, Forwarding};
 use bus_core::{
-    AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
-    EntryId, Fields, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message, PendingEntry,
-    PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result,
-    StreamInfo, Topic, TopicEntries, Trim, Uuid,
+    Backend, ClaimOptions, Claimed, Entry, EntryId, GroupCursor, GroupEntry, GroupInfo, PendingEntry, PendingQuery,
+    RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply, Result, Topic, TopicEntries,
 };
 use bus_memory::MemoryBackend;
 use conformance::property::{Profile, Settings};
@@ -124,40 +123,9 @@ impl Mutant {
 }
 
 #[async_trait]
-impl Backend for Mutant {
-    async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
-        self.inner.append(topic, fields, options).await
-    }
-
-    async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
-        self.inner.publish(topic, message, options).await
-    }
-
-    async fn publish_batch(
-        &self,
-        topic: &Topic,
-        messages: &[Message],
-        options: &AppendOptions,
-    ) -> Result<Vec<Option<Published>>> {
-        self.inner.publish_batch(topic, messages, options).await
-    }
-
-    async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        Backend::lookup(&self.inner, topic, uuid).await
-    }
-
-    async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
-        self.inner.range(topic, start, end, count).await
-    }
-
-    async fn rev_range(
-        &self,
-        topic: &Topic,
-        end: RangeBound,
-        start: RangeBound,
-        count: Option<u64>,
-    ) -> Result<Vec<Entry>> {
-        self.inner.rev_range(topic, end, start, count).await
+impl Forward for Mutant {
+    fn inner(&self) -> &dyn Backend {
+        &self.inner
     }
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
@@ -167,45 +135,6 @@ impl Backend for Mutant {
         }
         self.inner.read(&shifted, options).await
     }
-
-    async fn group_create(
-        &self,
-        topic: &Topic,
-        group: &str,
-        start: GroupStart,
-        options: &GroupCreateOptions,
-    ) -> Result<()> {
-        self.inner.group_create(topic, group, start, options).await
-    }
-
-    async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
-        self.inner.group_destroy(topic, group).await
-    }
-
-    async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
-        self.inner.group_set_id(topic, group, id, entries_read).await
-    }
-
-    async fn consumer_create(&self, topic: &Topic, group: &str, consumer: &str) -> Result<bool> {
-        self.inner.consumer_create(topic, group, consumer).await
-    }
-
-    async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
-        self.inner.consumer_delete(topic, group, consumer).await
-    }
-
-    async fn consumer_delete_if_idle(
-        &self,
-        topic: &Topic,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-    ) -> Result<ConsumerDelete> {
-        self.inner
-            .consumer_delete_if_idle(topic, group, consumer, min_idle)
-            .await
-    }
-
     async fn read_group(
         &self,
         group: &str,
@@ -232,13 +161,13 @@ impl Backend for Mutant {
         }
         if self.has(Bug::BlockDropsOnTimeout)
             && let Some(block) = options.block.filter(|b| !b.is_zero())
-            && reply.as_ref().is_some_and(|r| !r.is_empty())
+            && !reply.topics().is_empty()
             && started.elapsed() >= block
         {
-            return Ok(None);
+            return Ok(ReadReply::TimedOut);
         }
         if self.has(Bug::RedeliversAcked)
-            && let Some(served) = reply.as_mut()
+            && let ReadReply::Topics(served) = &mut reply
         {
             let mut acked = self.acked.lock().unwrap_or_else(PoisonError::into_inner);
             for (topic, cursor) in cursors {
@@ -265,7 +194,6 @@ impl Backend for Mutant {
         }
         Ok(reply)
     }
-
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
         match self.bug {
             Bug::AckDoesNothing => Ok(self.pending_ids(topic, group, ids).await.len() as u64),
@@ -285,15 +213,6 @@ impl Backend for Mutant {
             _ => self.inner.ack(topic, group, ids).await,
         }
     }
-
-    async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
-        self.inner.pending_summary(topic, group).await
-    }
-
-    async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
-        self.inner.pending(topic, group, query).await
-    }
-
     async fn claim(
         &self,
         topic: &Topic,
@@ -316,49 +235,6 @@ impl Backend for Mutant {
             .await?;
         Ok(claimed)
     }
-
-    async fn auto_claim(
-        &self,
-        topic: &Topic,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-        start: RangeBound,
-        options: &AutoClaimOptions,
-    ) -> Result<AutoClaimed> {
-        self.inner
-            .auto_claim(topic, group, consumer, min_idle, start, options)
-            .await
-    }
-
-    async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
-        self.inner.delete(topic, ids).await
-    }
-
-    async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
-        self.inner.trim(topic, trim).await
-    }
-
-    async fn len(&self, topic: &Topic) -> Result<u64> {
-        self.inner.len(topic).await
-    }
-
-    async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
-        self.inner.drop_topic(topic).await
-    }
-
-    async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
-        self.inner.expire_topic(topic, ttl).await
-    }
-
-    async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
-        self.inner.topic_ttl(topic).await
-    }
-
-    async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
-        self.inner.stream_info(topic).await
-    }
-
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
         let mut groups = self.inner.groups_info(topic).await?;
         if self.has(Bug::LagOffByOne) {
@@ -368,10 +244,6 @@ impl Backend for Mutant {
         }
         Ok(groups)
     }
-
-    async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
-        self.inner.consumers_info(topic, group).await
-    }
 }
 
 /// Makes mutants with the memory backend's capabilities.
@@ -380,7 +252,7 @@ pub struct Mutants(pub Bug);
 #[async_trait]
 impl BackendFactory for Mutants {
     async fn create(&self) -> Option<Instance> {
-        Some(Instance::new(Arc::new(Mutant::new(self.0))))
+        Some(Instance::new(Arc::new(Forwarding(Mutant::new(self.0)))))
     }
 
     fn capabilities(&self) -> Capabilities {
