@@ -30,6 +30,10 @@ pub struct TestRedis {
     dir: Option<PathBuf>,
     /// Whether the private server persists every write to an append-only file (see [`TestRedis::start_aof`]).
     aof: bool,
+    /// [`TestRedis::exact_node_trimming`], asked once.
+    exact_nodes: std::sync::OnceLock<bool>,
+    /// Key prefixes handed out by [`TestRedis::fresh_backend`].
+    cases: AtomicU64,
 }
 
 impl TestRedis {
@@ -72,6 +76,8 @@ impl TestRedis {
                 child: None,
                 dir: None,
                 aof: false,
+                exact_nodes: std::sync::OnceLock::new(),
+                cases: AtomicU64::new(0),
             });
         }
         Self::try_start_private(false)
@@ -119,6 +125,8 @@ impl TestRedis {
             child: Some(child),
             dir: Some(dir),
             aof,
+            exact_nodes: std::sync::OnceLock::new(),
+            cases: AtomicU64::new(0),
         };
         server.wait_ready(&socket)?;
         Ok(server)
@@ -221,9 +229,60 @@ impl TestRedis {
         RedisBackend::connect(&self.url, options.key_prefix(prefix)).await
     }
 
+    /// A backend under a key prefix (`case<n>:`) no other call on this server got, so tests sharing the server (the
+    /// cases of a property, the checks of a suite) never see each other's keys.
+    pub async fn fresh_backend(&self) -> Result<RedisBackend> {
+        let case = self.cases.fetch_add(1, Ordering::Relaxed);
+        self.backend_with(RedisOptions::new().key_prefix(format!("case{case}:")))
+            .await
+    }
+
     /// A plain synchronous connection, for tests that write like a foreign client (`redis-cli`).
     pub fn raw(&self) -> redis::RedisResult<redis::Connection> {
         redis::Client::open(self.url.as_str())?.get_connection()
+    }
+
+    /// Whether the server lays out stream nodes as bus-memory does (`stream-node-max-bytes 0` and
+    /// `stream-node-max-entries 100`, true of every private server), so that approximate trims can be certified
+    /// exactly (the conformance suite's `exact_node_trimming`). Asked of the server, so a `BUS_REDIS_URL` server
+    /// counts only when it is configured so.
+    pub fn exact_node_trimming(&self) -> bool {
+        *self.exact_nodes.get_or_init(|| {
+            let Ok(mut conn) = self.raw() else {
+                return false;
+            };
+            let mut config = |name: &str| -> Option<String> {
+                let pair: Vec<String> = redis::cmd("CONFIG").arg("GET").arg(name).query(&mut conn).ok()?;
+                pair.into_iter().nth(1)
+            };
+            config("stream-node-max-bytes").as_deref() == Some("0")
+                && config("stream-node-max-entries").as_deref() == Some("100")
+        })
+    }
+}
+
+/// A [`TestRedis`] started on first use and shared by everything that asks this value for it (the checks of one
+/// test, the cases of a property), or `None` for all of them when there is no server (see [`TestRedis::start`]).
+#[derive(Debug)]
+pub struct LazyServer {
+    name: &'static str,
+    server: std::sync::OnceLock<Option<std::sync::Arc<TestRedis>>>,
+}
+
+impl LazyServer {
+    /// A server for the test `name`, not started yet.
+    pub const fn new(name: &'static str) -> LazyServer {
+        LazyServer {
+            name,
+            server: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The server, started now if this is the first call.
+    pub fn get(&self) -> Option<std::sync::Arc<TestRedis>> {
+        self.server
+            .get_or_init(|| TestRedis::start(self.name).map(std::sync::Arc::new))
+            .clone()
     }
 }
 
@@ -245,6 +304,10 @@ fn spawn(dir: &Path, socket: &Path, aof: bool) -> std::result::Result<Child, Str
         .arg("700")
         .arg("--enable-debug-command")
         .arg("yes")
+        // Nodes of exactly 100 entries whatever their size, as bus-memory lays them out, so approximate trims
+        // (`~`) remove the same entries on both (see `TestRedis::exact_node_trimming`).
+        .arg("--stream-node-max-bytes")
+        .arg("0")
         .arg("--logfile")
         .arg(dir.join("redis.log"))
         .stdin(Stdio::null())

@@ -15,7 +15,7 @@
 //!    an [`Instance`] that can keep a server process or a temporary directory alive; `capabilities` says which
 //!    optional behaviours to certify (see the table below).
 //! 3. **Call the macro** in an integration test of the backend's crate. This is the whole test file of
-//!    `bus-memory`'s certification (`conformance/tests/memory.rs`, 21 lines):
+//!    `bus-memory`'s certification (`bus-memory/tests/conformance.rs`, 21 lines):
 //!
 //! ```ignore
 //! //! The conformance suite on the in-memory backend.
@@ -44,7 +44,7 @@
 //!    [`conformance_tests!`] expands to one `#[tokio::test]` per named check (current-thread, so the timing
 //!    checks can pause the clock) and to `model_based_sequences` and `delivery_invariants`. Add `conformance`,
 //!    `async-trait` and `tokio` (features `macros`, `rt`) as dev-dependencies. A backend behind a server keeps the
-//!    server in the factory and hands each `create` a fresh key prefix (see `bus-redis/tests/conformance.rs`).
+//!    server in the factory and hands each `create` a fresh key prefix (see `bus-redis/tests/factories/mod.rs`).
 //!    To compare two backends operation by operation as well, call [`property::differential`] from a `#[test]`.
 //! 4. **Run it, then run the stress mode.** `cargo test -p your-backend --test conformance` runs
 //!    [`property::DEFAULT_CASES`] sequences per property (`PROPTEST_CASES=n` to change). Before a release, run
@@ -75,7 +75,6 @@ pub mod model;
 pub mod ops;
 pub mod property;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -213,30 +212,47 @@ macro_rules! ensure_eq {
     }};
 }
 
-/// Runs one check on a fresh backend from the factory; `Ok(false)` when it was skipped.
-pub async fn run_check<F, C, Fut>(factory: &F, name: &str, needs: Capabilities, check: C) -> Result<bool, Failure>
+/// Runs one check on a fresh backend from the factory; `Ok(false)` when it was skipped (a capability is missing or
+/// the factory has no backend), with the reason printed.
+pub async fn run_check<F>(factory: &F, check: &checks::Check) -> Result<bool, Failure>
 where
     F: BackendFactory + ?Sized,
-    C: FnOnce(Arc<dyn Backend>) -> Fut,
-    Fut: Future<Output = CheckResult>,
 {
-    let has = factory.capabilities();
-    if has.lacks(&needs) {
-        eprintln!("SKIPPED conformance check `{name}`: the backend lacks a capability it needs ({needs:?})");
+    let path = check.path();
+    if factory.capabilities().lacks(&check.needs) {
+        eprintln!(
+            "SKIPPED conformance check `{path}`: the backend lacks a capability it needs ({:?})",
+            check.needs
+        );
         return Ok(false);
     }
     let Some(instance) = factory.create().await else {
-        eprintln!("SKIPPED conformance check `{name}`: the factory could not create a backend");
+        eprintln!("SKIPPED conformance check `{path}`: the factory could not create a backend");
         return Ok(false);
     };
-    let outcome = check(instance.backend.clone()).await;
+    let outcome = (check.run)(instance.backend.clone()).await;
     drop(instance);
     outcome.map(|()| true)
 }
 
-/// Expands to one `#[tokio::test]` per conformance check, run on backends from the given factory, plus the
-/// model-based properties as plain `#[test]`s (`model_based_sequences`, `delivery_invariants`). The factory
-/// expression is evaluated once per test; a property calls its `create` once per case.
+/// Runs the catalogue's check `module::name` as the tests [`conformance_tests!`] generates do: the failure as a
+/// message, including a name the catalogue does not have.
+#[doc(hidden)]
+pub async fn run_test<F: BackendFactory + ?Sized>(factory: &F, module: &str, name: &str) -> Result<(), String> {
+    let Some(check) = checks::find(module, name) else {
+        return Err(format!("the catalogue has no check `{module}::{name}`"));
+    };
+    run_check(factory, &check)
+        .await
+        .map(|_| ())
+        .map_err(|failure| format!("conformance check `{module}::{name}` failed: {failure}"))
+}
+
+/// Expands to one `#[tokio::test]` per conformance check, in one module per command family (`groups::…`,
+/// `blocking::…`), run on backends from the given factory, plus the model-based properties as plain `#[test]`s
+/// (`model_based_sequences`, `delivery_invariants`). The factory expression is evaluated once per test (inside
+/// the family's module, which imports everything of the calling module); a property calls its `create` once per
+/// case.
 #[macro_export]
 macro_rules! conformance_tests {
     ($factory:expr) => {
@@ -258,59 +274,23 @@ macro_rules! conformance_tests {
             }
         }
 
-        $crate::__with_check_names!(conformance_tests!(@each $factory;));
+        $crate::__with_catalogue!(conformance_tests!(@each $factory;));
     };
-    (@each $factory:expr; $($name:ident),+ $(,)?) => {
+    (@each $factory:expr; $($module:ident { $($name:ident [$($capability:ident),*]),* $(,)? })*) => {
         $(
-            #[tokio::test]
-            async fn $name() {
-                let factory = $factory;
-                let needs = $crate::checks::needs(stringify!($name));
-                if let Err(failure) = $crate::run_check(&factory, stringify!($name), needs, $crate::checks::$name).await {
-                    panic!("conformance check `{}` failed: {}", stringify!($name), failure);
-                }
+            mod $module {
+                #[allow(unused_imports, reason = "the factory expression may name anything of the calling module")]
+                use super::*;
+
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        if let Err(failure) = $crate::run_test(&$factory, stringify!($module), stringify!($name)).await {
+                            panic!("{failure}");
+                        }
+                    }
+                )*
             }
-        )+
-    };
-}
-
-/// Calls the named macro of this crate with its arguments followed by the name of every check: the one list the
-/// macro's tests and [`checks::all`] are made from.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __with_check_names {
-    ($callback:ident!($($args:tt)*)) => {
-        $crate::$callback! {$($args)*
-            publish_is_idempotent,
-            append_rejects_ids_not_above_the_top,
-            publish_finds_a_later_holder_after_a_trim,
-            idle_consumer_delete_spares_consumers_with_pending_entries,
-            range_honours_exclusive_bounds,
-            last_id_survives_deletes,
-            read_after_a_cursor_is_exclusive,
-            new_reads_deliver_each_entry_once,
-            acked_entries_are_never_redelivered,
-            history_replays_pending_and_counts_deliveries,
-            history_reports_deleted_entries,
-            claim_transfers_ownership,
-            autoclaim_drops_deleted_entries,
-            lag_counts_undelivered_entries,
-            blocking_read_is_served_by_an_append,
-            consumer_recovers_entries_of_a_dropped_read,
-            idle_times_are_exact,
-            block_timeouts_are_exact,
-            blocked_read_at_its_deadline_loses_nothing,
-            idle_times_hold_with_margins,
-            block_timeouts_hold_with_margins,
-        }
-    };
-}
-
-/// Builds [`checks::all`] from the list of names.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __check_registry {
-    ($($name:ident),+ $(,)?) => {
-        vec![$((stringify!($name), (|backend| Box::pin($crate::checks::$name(backend))) as $crate::checks::Check)),+]
+        )*
     };
 }

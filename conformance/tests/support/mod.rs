@@ -272,10 +272,9 @@ pub fn catches(bug: Bug) -> Vec<String> {
     let Ok(runtime) = runtime else {
         return vec!["(no runtime: cannot run the checks)".into()];
     };
-    for (name, check) in conformance::checks::all() {
-        let needs = conformance::checks::needs(name);
-        if let Err(failure) = runtime.block_on(conformance::run_check(&factory, name, needs, check)) {
-            caught.push(format!("check {name}: {}", first_line(&failure.0)));
+    for check in conformance::checks::all() {
+        if let Err(failure) = runtime.block_on(conformance::run_check(&factory, &check)) {
+            caught.push(format!("check {}: {}", check.path(), first_line(&failure.0)));
         }
     }
     drop(runtime);
