@@ -1,4 +1,8 @@
 //! Helpers the checks share: names, fills, group reads, a paused clock and blocked-read probes.
+#![allow(
+    dead_code,
+    reason = "shared by the checks being moved here from bus-memory/tests; removed once they all use them"
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,16 +14,123 @@ use bus_core::{
 
 use crate::{CheckResult, Failure, ensure_eq};
 
+/// The topic `conformance:<name>`; Redis's messages that name the key name this whole topic.
 pub(crate) fn topic(name: &str) -> Result<Topic, Failure> {
     Topic::new(format!("conformance:{name}")).map_err(Failure::from)
 }
 
+/// `ms-seq`.
 pub(crate) fn id(ms: u64, seq: u64) -> EntryId {
     EntryId::new(ms, seq)
 }
 
+/// An id written as the tests write them (`"3-1"`), parsed as Redis parses an explicit id.
+pub(crate) fn eid(text: &str) -> Result<EntryId, Failure> {
+    text.parse().map_err(Failure::from)
+}
+
+/// One field `n` = `n`.
 pub(crate) fn fields(n: u64) -> Fields {
     Fields::from_pairs([("n", n.to_string())])
+}
+
+/// Fields from name/value pairs.
+pub(crate) fn pairs(pairs: &[(&str, &str)]) -> Fields {
+    Fields::from_pairs(pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())))
+}
+
+/// XADD at an id in any append form (`"5-1"`, `"5-*"`, `"*"`) with the given fields; the id Redis answered.
+pub(crate) async fn add(backend: &dyn Backend, topic: &Topic, at: &str, fields: Fields) -> Result<EntryId, Failure> {
+    let append_id = at.parse::<bus_core::AppendId>().map_err(Failure::from)?;
+    let added = backend
+        .append(topic, fields, &AppendOptions::new().id(append_id))
+        .await?;
+    added.ok_or_else(|| Failure(format!("XADD {topic} {at} without NOMKSTREAM answered nil")))
+}
+
+/// XADD `1-1 n 1`, `2-1 n 2`, … `count-1 n count`.
+pub(crate) async fn add_numbered(backend: &dyn Backend, topic: &Topic, count: u64) -> CheckResult {
+    for i in 1..=count {
+        add(backend, topic, &format!("{i}-1"), fields(i)).await?;
+    }
+    Ok(())
+}
+
+/// The error of a call that must fail; `what` names the call in the failure message otherwise.
+pub(crate) fn expect_err<T: std::fmt::Debug>(
+    result: bus_core::Result<T>,
+    what: &str,
+) -> Result<bus_core::Error, Failure> {
+    match result {
+        Ok(value) => Err(Failure(format!(
+            "{what} succeeded with {value:?}; Redis answers an error"
+        ))),
+        Err(err) => Ok(err),
+    }
+}
+
+/// Fails unless the call failed with exactly Redis's message `message`.
+pub(crate) fn expect_error_text<T: std::fmt::Debug>(
+    result: bus_core::Result<T>,
+    message: &str,
+    what: &str,
+) -> CheckResult {
+    let err = expect_err(result, what)?;
+    ensure_eq!(err.to_string(), message.to_owned(), "error of {what}");
+    Ok(())
+}
+
+/// The ids of entries, as text (`"3-1"`), for readable comparisons.
+pub(crate) fn ids(entries: &[bus_core::Entry]) -> Vec<String> {
+    entries.iter().map(|e| e.id.to_string()).collect()
+}
+
+/// The ids of group entries, as text; a deleted entry is written `"<id>(deleted)"`.
+pub(crate) fn group_ids(entries: &[GroupEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| match e {
+            GroupEntry::Present(entry) => entry.id.to_string(),
+            GroupEntry::Deleted(id) => format!("{id}(deleted)"),
+        })
+        .collect()
+}
+
+/// `(topic, [ids])` per topic of a read reply, in reply order; `None` when the read timed out.
+pub(crate) fn reply_ids<E>(reply: &ReadReply<E>, id_of: impl Fn(&E) -> EntryId) -> Option<Vec<(String, Vec<String>)>> {
+    match reply {
+        ReadReply::TimedOut => None,
+        ReadReply::Topics(topics) => Some(
+            topics
+                .iter()
+                .map(|t| {
+                    (
+                        t.topic.to_string(),
+                        t.entries.iter().map(|e| id_of(e).to_string()).collect(),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The value of field `n` of an entry, as text.
+pub(crate) fn n_of(entry: &bus_core::Entry) -> String {
+    entry
+        .fields
+        .get("n")
+        .map(|value| String::from_utf8_lossy(value).into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether the topic exists, as EXISTS answers: XINFO STREAM succeeds only on an existing stream (a topic can
+/// exist empty, e.g. after `XGROUP CREATE … MKSTREAM` or deleting every entry).
+pub(crate) async fn exists(backend: &dyn Backend, topic: &Topic) -> Result<bool, Failure> {
+    match backend.stream_info(topic).await {
+        Ok(_) => Ok(true),
+        Err(bus_core::Error::NoSuchTopic { .. }) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Appends entries `1-0 ..= n-0`.
