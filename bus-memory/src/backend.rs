@@ -16,7 +16,7 @@ use bus_core::{
 use crate::MemoryBackend;
 use crate::blocking::{self, WaitFor};
 use crate::group::{ClaimRule, Group};
-use crate::slot::{StreamData, TopicState};
+use crate::keyspace::{StreamData, TopicState};
 use crate::stream::Stream;
 
 /// Redis's limit on the total size of one entry's fields (`STREAM_LISTPACK_MAX_SIZE`).
@@ -120,7 +120,7 @@ impl MemoryBackend {
         if count == Some(0) || start > end {
             return Ok(Vec::new());
         }
-        let entries = self.slots().with(topic, |state| {
+        let entries = self.keyspace().with(topic, |state| {
             let data = state.data.as_ref()?;
             Some(scan(&data.stream, start, end, count_len(count)))
         });
@@ -130,7 +130,7 @@ impl MemoryBackend {
     /// Trims a locked stream, keeping the UUID index in step.
     fn trim_locked(&self, topic: &Topic, stream: &mut Stream, trim: &Trim) -> u64 {
         stream.trim(trim.strategy, trim.approx, trim.effective_limit(), &mut |id, fields| {
-            self.slots().unindex(topic, id, fields);
+            self.keyspace().unindex(topic, id, fields);
         })
     }
 
@@ -154,7 +154,7 @@ impl MemoryBackend {
         command: GroupCommand,
         f: impl FnOnce(&mut Group, &Stream) -> R,
     ) -> Result<R> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| {
                 let StreamData { stream, groups, .. } = state.data.as_mut()?;
                 Some(f(groups.get_mut(group)?, stream))
@@ -165,7 +165,7 @@ impl MemoryBackend {
 
     /// Runs `f` on a group, failing as XINFO CONSUMERS does for a missing topic or group.
     fn with_group_for_info<R>(&self, topic: &Topic, group: &str, f: impl FnOnce(&mut Group) -> R) -> Result<R> {
-        let found = self.slots().with(topic, |state| {
+        let found = self.keyspace().with(topic, |state| {
             let data = state.data.as_mut()?;
             Some(data.groups.get_mut(group).map(f))
         });
@@ -178,7 +178,7 @@ impl MemoryBackend {
 
     /// Runs `f` on an existing stream for an XGROUP subcommand (missing key: Redis's XGROUP error).
     fn with_stream_for_group_cmd<R>(&self, topic: &Topic, f: impl FnOnce(&mut StreamData) -> Result<R>) -> Result<R> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| state.data.as_mut().map(f))
             .flatten()
             .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
@@ -186,7 +186,7 @@ impl MemoryBackend {
 
     /// One topic of an XREAD: entries after the cursor, or `None` when there is nothing to serve.
     fn read_one(&self, topic: &Topic, after: EntryId, count: usize) -> Option<TopicEntries<Entry>> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| {
                 let stream = &state.data.as_ref()?.stream;
                 let start = after.next()?;
@@ -241,7 +241,7 @@ impl MemoryBackend {
         };
         let now = self.now();
         for (topic, wait_for) in registrations {
-            self.slots().with_or_create(&topic, |state| {
+            self.keyspace().with_or_create(&topic, |state| {
                 state.waiters.push_back(blocking::Waiter {
                     ticket: ticket.clone(),
                     wait_for,
@@ -280,9 +280,9 @@ impl Drop for Registrations<'_> {
         drop(self.ticket.take());
         for topic in &self.topics {
             self.backend
-                .slots()
+                .keyspace()
                 .with(topic, |state| blocking::deregister(state, &self.ticket));
-            self.backend.slots().remove_if_vacant(topic);
+            self.backend.keyspace().remove_if_vacant(topic);
         }
     }
 }
@@ -294,12 +294,12 @@ impl Backend for MemoryBackend {
         Self::check_fields(&fields)?;
         if options.no_mkstream {
             return Ok(self
-                .slots()
+                .keyspace()
                 .with(topic, |state| self.append_locked(topic, state, fields, options))
                 .transpose()?
                 .flatten());
         }
-        self.slots()
+        self.keyspace()
             .with_or_create(topic, |state| self.append_locked(topic, state, fields, options))
     }
 
@@ -320,9 +320,9 @@ impl Backend for MemoryBackend {
             }))
         };
         if options.no_mkstream {
-            return Ok(self.slots().with(topic, publish).transpose()?.flatten());
+            return Ok(self.keyspace().with(topic, publish).transpose()?.flatten());
         }
-        self.slots().with_or_create(topic, publish)
+        self.keyspace().with_or_create(topic, publish)
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
@@ -415,16 +415,16 @@ impl Backend for MemoryBackend {
             Ok(())
         };
         if options.mkstream {
-            return self.slots().with_or_create(topic, create);
+            return self.keyspace().with_or_create(topic, create);
         }
-        self.slots()
+        self.keyspace()
             .with(topic, create)
             .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
     }
 
     async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
         let now = self.now();
-        self.slots()
+        self.keyspace()
             .with(topic, |state| {
                 let data = state.data.as_mut()?;
                 let existed = data.groups.remove(group).is_some();
@@ -616,12 +616,12 @@ impl Backend for MemoryBackend {
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
-        let deleted = self.slots().with(topic, |state| {
+        let deleted = self.keyspace().with(topic, |state| {
             let stream = &mut state.data.as_mut()?.stream;
             let mut deleted = 0;
             for &id in ids {
                 if let Some(fields) = stream.delete(id) {
-                    self.slots().unindex(topic, id, &fields);
+                    self.keyspace().unindex(topic, id, &fields);
                     stream.max_deleted_id = stream.max_deleted_id.max(id);
                     deleted += 1;
                 }
@@ -633,7 +633,7 @@ impl Backend for MemoryBackend {
 
     async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
         trim.validate()?;
-        let trimmed = self.slots().with(topic, |state| {
+        let trimmed = self.keyspace().with(topic, |state| {
             let stream = &mut state.data.as_mut()?.stream;
             Some(self.trim_locked(topic, stream, trim))
         });
@@ -642,7 +642,7 @@ impl Backend for MemoryBackend {
 
     async fn len(&self, topic: &Topic) -> Result<u64> {
         Ok(self
-            .slots()
+            .keyspace()
             .with(topic, |state| state.data.as_ref().map(|data| data.stream.len()))
             .flatten()
             .unwrap_or(0))
@@ -650,10 +650,10 @@ impl Backend for MemoryBackend {
 
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
         let existed = self
-            .slots()
-            .with(topic, |state| self.slots().remove_data(topic, state))
+            .keyspace()
+            .with(topic, |state| self.keyspace().remove_data(topic, state))
             .unwrap_or(false);
-        self.slots().remove_if_vacant(topic);
+        self.keyspace().remove_if_vacant(topic);
         Ok(existed)
     }
 
@@ -661,7 +661,7 @@ impl Backend for MemoryBackend {
         let now = self.now();
         let deadline = now.saturating_add(millis(ttl));
         let set = self
-            .slots()
+            .keyspace()
             .with(topic, |state| {
                 let data = state.data.as_mut()?;
                 data.expires_at = Some(deadline);
@@ -670,18 +670,18 @@ impl Backend for MemoryBackend {
             .flatten()
             .is_some();
         if set {
-            self.slots().expiry.schedule(topic, deadline);
+            self.keyspace().expiry.schedule(topic, deadline);
             self.start_sweeper();
             // A deadline already reached deletes the key now, as PEXPIRE with a past time does.
-            self.slots().with(topic, |_| ());
-            self.slots().remove_if_vacant(topic);
+            self.keyspace().with(topic, |_| ());
+            self.keyspace().remove_if_vacant(topic);
         }
         Ok(set)
     }
 
     async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
         let now = self.now();
-        let ttl = self.slots().with(topic, |state| {
+        let ttl = self.keyspace().with(topic, |state| {
             let at = state.data.as_ref()?.expires_at?;
             Some(Duration::from_millis(at.saturating_sub(now)))
         });
@@ -689,7 +689,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| {
                 let data = state.data.as_ref()?;
                 let stream = &data.stream;
@@ -708,7 +708,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| {
                 let data = state.data.as_ref()?;
                 Some(

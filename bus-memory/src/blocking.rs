@@ -13,7 +13,7 @@ use bus_core::{EntryId, Error, GroupCommand, GroupEntry, Topic, TopicEntries};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
-use crate::slot::TopicState;
+use crate::keyspace::TopicState;
 
 /// What a served waiter receives.
 pub(crate) type Wake = Result<TopicEntries<GroupEntry>, Error>;

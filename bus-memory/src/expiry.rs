@@ -2,7 +2,7 @@
 //!
 //! Redis never lets a client observe an expired key (it checks on access) and also deletes expired keys in the
 //! background, which is what releases readers blocked on them. Here each topic stores its deadline and every
-//! access checks it (see `Slots`), and this queue of deadlines serves the rest: accesses that bypass the topic
+//! access checks it (see `Keyspace`), and this queue of deadlines serves the rest: accesses that bypass the topic
 //! lock (UUID lookups) first expire what is due, and one sweeper task per backend wakes at the earliest deadline
 //! so blocked readers are released on time even when nobody touches the topic. With paused tokio time the
 //! sweeper fires exactly when `advance` passes a deadline.

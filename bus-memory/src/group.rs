@@ -15,9 +15,10 @@ use bus_core::{
 
 use crate::stream::Stream;
 
-/// A pending entry's bookkeeping.
+/// A pending entry's bookkeeping: who owns the delivery, when it was last delivered, how often (Redis's
+/// `streamNACK`, an entry of the pending entries list).
 #[derive(Clone, Debug)]
-pub(crate) struct Nack {
+pub(crate) struct PendingDelivery {
     pub(crate) consumer: Arc<str>,
     /// Unix ms of the last delivery or claim.
     pub(crate) delivery_time: u64,
@@ -38,7 +39,7 @@ pub(crate) struct Group {
     pub(crate) last_id: EntryId,
     /// `None` is Redis's `SCG_INVALID_ENTRIES_READ`.
     pub(crate) entries_read: Option<u64>,
-    pub(crate) pel: BTreeMap<EntryId, Nack>,
+    pub(crate) pel: BTreeMap<EntryId, PendingDelivery>,
     pub(crate) consumers: BTreeMap<Arc<str>, ConsumerState>,
 }
 
@@ -175,7 +176,7 @@ impl Group {
     fn assign(&mut self, id: EntryId, consumer: &Arc<str>, now: u64) {
         let previous = self.pel.insert(
             id,
-            Nack {
+            PendingDelivery {
                 consumer: consumer.clone(),
                 delivery_time: now,
                 delivery_count: 1,
@@ -213,9 +214,9 @@ impl Group {
         ids.into_iter()
             .map(|id| match stream.get(id) {
                 Some(fields) => {
-                    if let Some(nack) = self.pel.get_mut(&id) {
-                        nack.delivery_time = now;
-                        nack.delivery_count += 1;
+                    if let Some(pending) = self.pel.get_mut(&id) {
+                        pending.delivery_time = now;
+                        pending.delivery_count += 1;
                     }
                     GroupEntry::Present(Entry::new(id, fields.clone()))
                 }
@@ -228,8 +229,8 @@ impl Group {
     pub(crate) fn ack(&mut self, ids: &[EntryId]) -> u64 {
         let mut acked = 0;
         for id in ids {
-            if let Some(nack) = self.pel.remove(id) {
-                if let Some(owner) = self.consumers.get_mut(&nack.consumer) {
+            if let Some(pending) = self.pel.remove(id) {
+                if let Some(owner) = self.consumers.get_mut(&pending.consumer) {
                     owner.pel.remove(id);
                 }
                 acked += 1;
@@ -240,8 +241,8 @@ impl Group {
 
     /// Removes a pending entry whose stream entry no longer exists (what claims do on meeting one).
     fn drop_pending(&mut self, id: EntryId) {
-        if let Some(nack) = self.pel.remove(&id)
-            && let Some(owner) = self.consumers.get_mut(&nack.consumer)
+        if let Some(pending) = self.pel.remove(&id)
+            && let Some(owner) = self.consumers.get_mut(&pending.consumer)
         {
             owner.pel.remove(&id);
         }
@@ -249,14 +250,14 @@ impl Group {
 
     /// Moves a pending entry to `consumer` with the given delivery time and count rule.
     fn transfer(&mut self, id: EntryId, consumer: &Arc<str>, delivery_time: u64, count: CountRule) {
-        let Some(nack) = self.pel.get_mut(&id) else {
+        let Some(pending) = self.pel.get_mut(&id) else {
             return;
         };
-        let previous = std::mem::replace(&mut nack.consumer, consumer.clone());
-        nack.delivery_time = delivery_time;
+        let previous = std::mem::replace(&mut pending.consumer, consumer.clone());
+        pending.delivery_time = delivery_time;
         match count {
-            CountRule::Set(value) => nack.delivery_count = value,
-            CountRule::Increment => nack.delivery_count += 1,
+            CountRule::Set(value) => pending.delivery_count = value,
+            CountRule::Increment => pending.delivery_count += 1,
             CountRule::Keep => {}
         }
         if previous != *consumer {
@@ -280,10 +281,10 @@ impl Group {
             };
             let forced = rule.force && !self.pel.contains_key(&id);
             if !forced {
-                let Some(nack) = self.pel.get(&id) else {
+                let Some(pending) = self.pel.get(&id) else {
                     continue;
                 };
-                if rule.min_idle > 0 && rule.now.saturating_sub(nack.delivery_time) < rule.min_idle {
+                if rule.min_idle > 0 && rule.now.saturating_sub(pending.delivery_time) < rule.min_idle {
                     continue;
                 }
             }
@@ -392,14 +393,14 @@ impl Group {
             },
             None => Box::new(self.pel.range(start..=end).map(|(id, _)| *id)),
         };
-        ids.filter_map(|id| self.pel.get(&id).map(|nack| (id, nack)))
-            .filter(|(_, nack)| min_idle == 0 || now.saturating_sub(nack.delivery_time) >= min_idle)
+        ids.filter_map(|id| self.pel.get(&id).map(|pending| (id, pending)))
+            .filter(|(_, pending)| min_idle == 0 || now.saturating_sub(pending.delivery_time) >= min_idle)
             .take(usize::try_from(count).unwrap_or(usize::MAX))
-            .map(|(id, nack)| PendingEntry {
+            .map(|(id, pending)| PendingEntry {
                 id,
-                consumer: nack.consumer.to_string(),
-                idle: idle(now, nack.delivery_time),
-                delivery_count: nack.delivery_count,
+                consumer: pending.consumer.to_string(),
+                idle: idle(now, pending.delivery_time),
+                delivery_count: pending.delivery_count,
             })
             .collect()
     }

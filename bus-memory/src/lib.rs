@@ -46,7 +46,7 @@ mod blocking;
 mod expiry;
 mod group;
 mod index;
-mod slot;
+mod keyspace;
 mod stream;
 
 use std::sync::Arc;
@@ -58,7 +58,7 @@ use bus_core::{
 };
 
 use crate::index::UuidIndex;
-use crate::slot::Slots;
+use crate::keyspace::Keyspace;
 
 /// The in-memory backend. Cloning it shares the same topics.
 #[derive(Clone, Debug)]
@@ -68,12 +68,12 @@ pub struct MemoryBackend {
 
 #[derive(Debug)]
 struct Inner {
-    slots: Slots,
+    keyspace: Keyspace,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.slots.expiry.close();
+        self.keyspace.expiry.close();
     }
 }
 
@@ -126,7 +126,7 @@ impl MemoryBackend {
     pub fn with_clock(clock: Clock) -> MemoryBackend {
         MemoryBackend {
             inner: Arc::new(Inner {
-                slots: Slots::new(clock),
+                keyspace: Keyspace::new(clock),
             }),
         }
     }
@@ -136,20 +136,20 @@ impl MemoryBackend {
         Bus::new(self.clone())
     }
 
-    fn slots(&self) -> &Slots {
-        &self.inner.slots
+    fn keyspace(&self) -> &Keyspace {
+        &self.inner.keyspace
     }
 
     fn index(&self) -> &UuidIndex {
-        &self.inner.slots.index
+        &self.inner.keyspace.index
     }
 
     fn now(&self) -> u64 {
-        self.inner.slots.clock.now_ms()
+        self.inner.keyspace.clock.now_ms()
     }
 
     fn last_id(&self, topic: &Topic) -> Option<EntryId> {
-        self.slots()
+        self.keyspace()
             .with(topic, |state| state.data.as_ref().map(|data| data.stream.last_id))
             .flatten()
     }
@@ -158,7 +158,7 @@ impl MemoryBackend {
     /// the message UUID, in O(1) and without taking the topic's lock.
     pub async fn lookup(&self, topic: &Topic, uuid: bus_core::Uuid) -> Result<Option<EntryId>> {
         // The index is read without the topic's lock, so expire what is due first (free without TTLs).
-        self.slots().expire_due();
+        self.keyspace().expire_due();
         Ok(self.index().lookup(topic, &uuid))
     }
 
@@ -168,32 +168,32 @@ impl MemoryBackend {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if !self.slots().expiry.claim_sweeper() {
+        if !self.keyspace().expiry.claim_sweeper() {
             return;
         }
-        let expiry = Arc::clone(&self.slots().expiry);
-        let clock = self.slots().clock;
+        let expiry = Arc::clone(&self.keyspace().expiry);
+        let clock = self.keyspace().clock;
         let backend = Arc::downgrade(&self.inner);
         runtime.spawn(async move {
             while expiry.wait(&clock).await {
                 let Some(inner) = backend.upgrade() else {
                     break;
                 };
-                inner.slots.expire_due();
+                inner.keyspace.expire_due();
             }
         });
     }
 
     /// Names of the topics that exist, sorted.
     pub fn topics(&self) -> Vec<Topic> {
-        self.slots().topics()
+        self.keyspace().topics()
     }
 
     /// Storage figures of a topic, or `None` if it does not exist: they show memory staying bounded under trims.
     /// Counting the indexed UUIDs scans the whole index: this is for tests and diagnostics, not hot paths.
     pub fn stats(&self, topic: &Topic) -> Option<TopicStats> {
         let (entries, nodes) = self
-            .slots()
+            .keyspace()
             .with(topic, |state| {
                 let stream = &state.data.as_ref()?.stream;
                 Some((stream.len(), stream.node_count()))

@@ -1,7 +1,7 @@
-//! The per-topic state and the concurrent map that holds it.
+//! The keyspace: every topic's state, and the concurrent map that holds it (what Redis keeps in a database).
 //!
 //! Each topic lives behind its own mutex in a [`DashMap`], so operations on different topics never contend and no
-//! operation ever holds two topics' locks. A topic's slot outlives the stream itself while readers are blocked on
+//! operation ever holds two topics' locks. A topic's entry outlives the stream itself while readers are blocked on
 //! it (Redis lets XREAD wait on a key that does not exist yet), and is removed once it holds neither.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -44,7 +44,7 @@ impl TopicState {
 
 /// All topics, with what must stay consistent with them: the UUID index, the clock and the expiry queue.
 #[derive(Debug)]
-pub(crate) struct Slots {
+pub(crate) struct Keyspace {
     /// Keyed with foldhash (as the UUID index is): every operation hashes its topic name, and SipHash, the
     /// default, was a fifth of the cost of a UUID lookup.
     map: DashMap<Topic, Mutex<TopicState>, foldhash::fast::RandomState>,
@@ -53,9 +53,9 @@ pub(crate) struct Slots {
     pub(crate) expiry: Arc<Expiry>,
 }
 
-impl Slots {
-    pub(crate) fn new(clock: Clock) -> Slots {
-        Slots {
+impl Keyspace {
+    pub(crate) fn new(clock: Clock) -> Keyspace {
+        Keyspace {
             map: DashMap::default(),
             index: UuidIndex::default(),
             clock,
@@ -63,14 +63,14 @@ impl Slots {
         }
     }
 
-    /// Runs `f` on an existing topic's state under its lock; `None` if the topic has no slot. An expired stream
+    /// Runs `f` on an existing topic's state under its lock; `None` if the topic is not in the keyspace. An expired stream
     /// is removed first, so no call ever observes it.
     ///
-    /// The map's shard guard is held while the topic lock is: a slot can then only be removed (which needs the
-    /// shard's write lock) when nobody is inside it, so no call ever works on a detached slot.
+    /// The map's shard guard is held while the topic lock is: an entry of the map can then only be removed (which needs the
+    /// shard's write lock) when nobody is inside it, so no call ever works on a detached entry.
     pub(crate) fn with<R>(&self, topic: &Topic, f: impl FnOnce(&mut TopicState) -> R) -> Option<R> {
-        let slot = self.map.get(topic)?;
-        let mut state = slot.lock();
+        let cell = self.map.get(topic)?;
+        let mut state = cell.lock();
         self.expire_if_due(topic, &mut state);
         Some(f(&mut state))
     }
@@ -117,22 +117,22 @@ impl Slots {
         }
     }
 
-    /// Runs `f` on a topic's state, creating an empty slot first if needed.
+    /// Runs `f` on a topic's state, creating an empty entry first if needed.
     pub(crate) fn with_or_create<R>(&self, topic: &Topic, f: impl FnOnce(&mut TopicState) -> R) -> R {
-        if let Some(slot) = self.map.get(topic) {
-            let mut state = slot.lock();
+        if let Some(cell) = self.map.get(topic) {
+            let mut state = cell.lock();
             self.expire_if_due(topic, &mut state);
             return f(&mut state);
         }
-        let slot = self.map.entry(topic.clone()).or_default().downgrade();
-        let mut state = slot.lock();
+        let cell = self.map.entry(topic.clone()).or_default().downgrade();
+        let mut state = cell.lock();
         self.expire_if_due(topic, &mut state);
         f(&mut state)
     }
 
-    /// Drops the slot if it holds neither a stream nor waiters.
+    /// Drops the topic's entry if it holds neither a stream nor waiters.
     pub(crate) fn remove_if_vacant(&self, topic: &Topic) {
-        self.map.remove_if(topic, |_, slot| slot.lock().is_vacant());
+        self.map.remove_if(topic, |_, cell| cell.lock().is_vacant());
     }
 
     /// Names of all topics that hold a stream.
@@ -141,8 +141,8 @@ impl Slots {
         let mut topics: Vec<Topic> = self
             .map
             .iter()
-            .filter(|slot| slot.value().lock().data.is_some())
-            .map(|slot| slot.key().clone())
+            .filter(|cell| cell.value().lock().data.is_some())
+            .map(|cell| cell.key().clone())
             .collect();
         topics.sort();
         topics
