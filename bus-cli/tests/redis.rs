@@ -1,5 +1,5 @@
 //! The `bus` binary end to end on Redis: the shell scenario, single commands across processes, `tail --follow`,
-//! the shell surviving a server restart, and interop with the seed's redis-py producer and consumer.
+//! the shell surviving a server restart, and interop with a redis-py producer and consumer (the README's wire format).
 //!
 //! Each test starts a private `redis-server` (or uses `BUS_REDIS_URL`); without one it is skipped loudly, and
 //! with `BUS_REQUIRE_REDIS=1` it fails instead.
@@ -252,7 +252,7 @@ fn the_shell_survives_a_server_restart() {
     assert!(child.wait().unwrap().success());
 }
 
-/// The seed's redis-py example, split in its producer half and its reader half (tail read, then group read and
+/// The redis-py example of the design notes (the README's "Topics and the wire format"), split in its producer half and its reader half (tail read, then group read and
 /// ack), printing what it did as JSON.
 const SEED_PY: &str = r#"
 import json, sys, uuid, redis

@@ -10,7 +10,7 @@
 //!
 //! # Map
 //! - [`id`]: [`EntryId`] and the argument forms Redis accepts (`*`, `ms-*`, `-`, `+`, `(`, `$`, `>`);
-//! - [`topic`]: validated [`Topic`] names and the design's families (`chat:`, `stream:`, `control:`);
+//! - [`topic`]: validated [`Topic`] names and the topic families (`chat:`, `stream:`, `control:`);
 //! - [`entry`] and [`message`]: raw entries as stored, and the envelope decoded on top of them;
 //! - [`options`] and [`records`]: what operations take and return;
 //! - [`backend`]: the [`Backend`] trait; [`forward`]: backends built on other backends (`Arc`, `Box`,

@@ -1,4 +1,5 @@
-//! Topic names: validated once, cheap to clone, with constructors for the design's topic families.
+//! Topic names: validated once, cheap to clone, with constructors for the topic families of agent systems
+//! (listed in the README, "Topics and the wire format").
 
 use std::borrow::Borrow;
 use std::fmt;

@@ -37,7 +37,7 @@ async fn publish_is_idempotent_and_indexed() {
         }
     );
     assert_eq!(backend.len(&t).await.unwrap(), 1);
-    // The wire format is the seed's: `id` then `payload`.
+    // The wire format of the README ("Topics and the wire format"): `id` then `payload`.
     let entries = backend.range(&t, RangeBound::MIN, RangeBound::MAX, None).await.unwrap();
     assert_eq!(entries[0].fields, m.to_fields());
     assert_eq!(entries[0].message().unwrap(), m);
