@@ -444,12 +444,47 @@ impl ClaimOptions {
         self
     }
 
-    /// The checks Redis makes on the numeric options.
+    /// The checks Redis makes on the numeric options (each a signed 64-bit integer), with XCLAIM's wording.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use bus_core::ClaimOptions;
+    /// assert!(ClaimOptions::new().retry_count(3).validate().is_ok());
+    /// let err = ClaimOptions::new().time(u64::MAX).validate().unwrap_err();
+    /// assert_eq!(err.to_string(), "ERR Invalid TIME option argument for XCLAIM");
+    /// ```
     pub fn validate(&self) -> Result<()> {
-        self.idle.map_or(Ok(()), |idle| check_integer(millis(idle)))?;
-        self.time.map_or(Ok(()), check_integer)?;
-        self.retry_count.map_or(Ok(()), check_integer)
+        let check = |value: u64, option: &str| {
+            if value > MAX_REDIS_INTEGER {
+                return Err(Error::invalid_argument(format!(
+                    "ERR Invalid {option} option argument for XCLAIM"
+                )));
+            }
+            Ok(())
+        };
+        self.idle.map_or(Ok(()), |idle| check(millis(idle), "IDLE"))?;
+        self.time.map_or(Ok(()), |time| check(time, "TIME"))?;
+        self.retry_count.map_or(Ok(()), |count| check(count, "RETRYCOUNT"))
     }
+}
+
+/// Checks the min-idle-time of XCLAIM or XAUTOCLAIM (`command`) as Redis parses it, before anything else: a
+/// number of milliseconds that fits a signed 64-bit integer.
+///
+/// ```
+/// use std::time::Duration;
+/// use bus_core::options::validate_min_idle;
+/// assert!(validate_min_idle(Duration::from_secs(60), "XCLAIM").is_ok());
+/// let err = validate_min_idle(Duration::MAX, "XAUTOCLAIM").unwrap_err();
+/// assert_eq!(err.to_string(), "ERR Invalid min-idle-time argument for XAUTOCLAIM");
+/// ```
+pub fn validate_min_idle(min_idle: Duration, command: &str) -> Result<()> {
+    if millis(min_idle) > MAX_REDIS_INTEGER {
+        return Err(Error::invalid_argument(format!(
+            "ERR Invalid min-idle-time argument for {command}"
+        )));
+    }
+    Ok(())
 }
 
 /// Options of an automatic claim (XAUTOCLAIM).

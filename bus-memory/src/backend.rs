@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bus_core::message::uuid_of;
-use bus_core::options::{validate_count, validate_entries_read};
+use bus_core::options::{validate_count, validate_entries_read, validate_min_idle};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete,
     ConsumerInfo, Entry, EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo,
@@ -564,6 +564,7 @@ impl Backend for MemoryBackend {
         ids: &[EntryId],
         options: &ClaimOptions,
     ) -> Result<Claimed> {
+        validate_min_idle(min_idle, "XCLAIM")?;
         options.validate()?;
         let now = self.now();
         // Redis clamps a delivery time in the future, or before the epoch, to now.
@@ -599,6 +600,7 @@ impl Backend for MemoryBackend {
         start: RangeBound,
         options: &AutoClaimOptions,
     ) -> Result<AutoClaimed> {
+        validate_min_idle(min_idle, "XAUTOCLAIM")?;
         let start = start.resolve_start()?;
         options.validate()?;
         let now = self.now();
