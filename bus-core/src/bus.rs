@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::id::{EntryId, GroupStart, RangeBound};
 use crate::message::{Malformed, Message};
 use crate::options::{AppendOptions, GroupCreateOptions};
-use crate::records::Published;
+use crate::records::{PendingSummary, Published};
 use crate::topic::Topic;
 
 /// A cheap-to-clone handle on a backend, with the operations an agent needs.
@@ -292,6 +292,34 @@ impl Bus {
             Err(Error::GroupExists { .. }) => Ok(false),
             Err(err) => Err(err),
         }
+    }
+
+    /// The number of entries of a topic (0 when it does not exist).
+    pub async fn len(&self, topic: &Topic) -> Result<u64> {
+        self.backend.len(topic).await
+    }
+
+    /// How many entries of a group are delivered and not yet acknowledged, and by whom
+    /// ([`Backend::pending_summary`]).
+    pub async fn pending(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
+        self.backend.pending_summary(topic, group).await
+    }
+
+    /// Deletes a topic with its groups and whatever the backend keeps beside it (its UUID index): true if it
+    /// existed. What an application or a test calls to clean up after itself.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> bus_core::Result<()> {
+    /// # let bus = bus_memory::MemoryBackend::new().bus();
+    /// let topic = bus_core::Topic::stream("run-7")?;
+    /// bus.publish(&topic, &"token").await?;
+    /// assert!(bus.drop_topic(&topic).await?);
+    /// assert_eq!(bus.len(&topic).await?, 0);
+    /// assert!(!bus.drop_topic(&topic).await?, "already gone");
+    /// # Ok(()) }
+    /// ```
+    pub async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
+        self.backend.drop_topic(topic).await
     }
 
     /// A consumer of a group. See [`Consumer`] for its cancel-safety guarantee.

@@ -221,7 +221,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first = tokio::time::timeout(Duration::from_secs(10), events.recv()).await?;
     println!("[main] {planner} replied into chat:{coder}, but {coder} is paused");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let waiting = bus.backend().stream_info(&coder_agent.topics().inbox).await?.length;
+    let waiting = bus.len(&coder_agent.topics().inbox).await?;
     let handled_while_paused = coder_side.handled.load(Ordering::SeqCst);
     println!(
         "[main] {waiting} message(s) waiting in {} after 500 ms, {handled_while_paused} handled while paused",
@@ -243,7 +243,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let planner_report = planner_handle.shutdown().await?;
     let coder_report = coder_handle.shutdown().await?;
-    let messages = bus.backend().stream_info(&conversation.chat).await?.length;
+    let messages = bus.len(&conversation.chat).await?;
     let expected_tokens: usize = PLANNER
         .iter()
         .chain(CODER.iter())
@@ -260,12 +260,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for name in [&planner, &coder] {
         for topic in [Topic::chat_agent(name)?, Topic::control(name)?] {
-            bus.backend().drop_topic(&topic).await?;
-            bus.backend().drop_topic(&dead_letter_topic(&topic, name)?).await?;
+            bus.drop_topic(&topic).await?;
+            bus.drop_topic(&dead_letter_topic(&topic, name)?).await?;
         }
     }
-    bus.backend().drop_topic(&conversation.chat).await?;
-    bus.backend().drop_topic(&conversation.stream).await?;
+    bus.drop_topic(&conversation.chat).await?;
+    bus.drop_topic(&conversation.stream).await?;
     println!("dropped the topics of {conversation_id}");
     Ok(())
 }

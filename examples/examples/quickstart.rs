@@ -62,11 +62,11 @@ async fn main() -> Result<(), bus::Error> {
     }
     let ids: Vec<EntryId> = batch.iter().map(Received::entry_id).collect();
     let acked = consumer.ack(&ids).await?;
-    let pending = bus.backend().pending_summary(&topic, "g1").await?;
+    let pending = bus.pending(&topic, "g1").await?;
     println!("acked {acked}; pending now {}", pending.count);
 
     // Clean up: the topic with its group (and, on Redis, its UUID index).
-    bus.backend().drop_topic(&topic).await?;
+    bus.drop_topic(&topic).await?;
     println!("dropped {topic}");
     Ok(())
 }

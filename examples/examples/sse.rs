@@ -126,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::time::sleep(Duration::from_secs(linger)).await;
     }
     server.abort();
-    bus.backend().drop_topic(&topic).await?;
+    bus.drop_topic(&topic).await?;
     println!("dropped {topic}");
     Ok(())
 }

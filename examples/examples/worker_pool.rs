@@ -142,10 +142,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let processed = lock(&ledger.completions).len();
-        let dead_lettered = match bus.backend().stream_info(&dead).await {
-            Ok(info) => info.length as usize,
-            Err(_) => 0,
-        };
+        let dead_lettered = usize::try_from(bus.len(&dead).await?).unwrap_or(usize::MAX);
         if processed + dead_lettered >= JOBS || Instant::now() > deadline {
             break;
         }
@@ -173,12 +170,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let completions = lock(&ledger.completions).clone();
     let processed = published.iter().filter(|id| completions.contains_key(id)).count();
     let duplicates: u32 = completions.values().map(|n| n.saturating_sub(1)).sum();
-    let dead_lettered = match bus.backend().stream_info(&dead).await {
-        Ok(info) => info.length as usize,
-        Err(_) => 0,
-    };
+    let dead_lettered = usize::try_from(bus.len(&dead).await?).unwrap_or(usize::MAX);
     let lost = JOBS - processed - dead_lettered.min(JOBS - processed);
-    let pending = bus.backend().pending_summary(&topic, GROUP).await?.count;
+    let pending = bus.pending(&topic, GROUP).await?.count;
     println!(
         "claimed from the dead worker: {claimed}; dead letters written: {dead_lettered_by_workers}; pending now {pending}"
     );
@@ -186,8 +180,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "accounting: published={JOBS} processed={processed} duplicates={duplicates} dead-lettered={dead_lettered} lost={lost}"
     );
 
-    bus.backend().drop_topic(&topic).await?;
-    bus.backend().drop_topic(&dead).await?;
+    bus.drop_topic(&topic).await?;
+    bus.drop_topic(&dead).await?;
     println!("dropped {topic}");
     if lost > 0 {
         return Err(format!("{lost} jobs were lost").into());

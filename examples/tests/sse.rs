@@ -88,7 +88,7 @@ async fn drop_resume_without_gap(bus: Bus, conversation: &str) {
     assert!(refused.to_string().contains("400"), "{refused}");
 
     server.abort();
-    bus.backend().drop_topic(&topic).await.unwrap();
+    bus.drop_topic(&topic).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
