@@ -325,3 +325,7 @@ pub(crate) async fn settle() {
         tokio::task::yield_now().await;
     }
 }
+
+/// How long the real-clock checks give a spawned reader to reach the backend and block. A blocked reader is not
+/// observable through the trait (Redis creates a group's consumer only when it serves it), so this is generous.
+pub(crate) const LET_BLOCK: Duration = Duration::from_millis(200);
