@@ -6,7 +6,6 @@
 //! The commands and their syntax are [`bus_command::Command`]'s: the same clap definitions parse the command
 //! line, the shell's lines, and produce `--help`.
 
-mod bench;
 mod shell;
 
 use std::io::Write;
@@ -43,8 +42,9 @@ enum Top {
     Shell,
     /// Benchmark the memory backend against a tokio mpsc baseline and, with a Redis URL (`--url` or
     /// `--redis-url`), bus-redis against raw `redis` crate calls and `redis-benchmark`: publish, batched
-    /// publish, group read + ack, publish-to-blocked-consumer latency. Prints a table (or `--json`).
-    Bench(bench::BenchArgs),
+    /// publish, group read + ack, publish-to-blocked-consumer latency. Prints a table (or `--json`). Run a
+    /// release build: a debug build's figures are about 10× too low (it warns on stderr).
+    Bench(bus_bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Top::Shell => shell::run(&runtime, &cli.url),
-        Top::Bench(args) => bench::run(&runtime, &cli.url, &args),
+        Top::Bench(args) => bus_bench::run(&runtime, &cli.url, &args),
         Top::Bus(command) => run_one(&runtime, &cli.url, &command),
     }
 }

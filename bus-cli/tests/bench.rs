@@ -1,4 +1,5 @@
-//! `bus bench --json` end to end: the shape of the report, on memory and on a private Redis. Never its speed.
+//! `bus bench` end to end through the binary: the JSON document and the table, on memory and on a private Redis,
+//! the debug-build warning and the error line. Never its speed (the library's own tests check every figure).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,34 +9,27 @@
 
 mod common;
 
+use bus_bench::{CASES, Side};
 use bus_redis::testing::TestRedis;
 use common::bus;
 use serde_json::Value;
 
-const MEMORY_OPS: &[&str] = &[
-    "publish",
-    "publish batched",
-    "group read + ack",
-    "publish → blocked consumer",
-];
-const REDIS_OPS: &[&str] = &[
-    "publish",
-    "publish batched",
-    "group read + ack",
-    "publish (indexed)",
-    "publish batched (indexed)",
-    "publish → blocked consumer",
-];
-
-fn bench(args: &[&str]) -> Value {
+/// `bus bench <args>`: its stdout and stderr, after checking it succeeded.
+fn bench_output(args: &[&str]) -> (String, String) {
     let output = bus().arg("bench").args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         output.status.success(),
-        "bus bench exited with {}: {stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+        "bus bench exited with {}: {stdout}\n{stderr}",
+        output.status
     );
+    (stdout, stderr)
+}
+
+/// `bus bench --json <args>`: the one JSON document it printed.
+fn bench_json(args: &[&str]) -> Value {
+    let (stdout, _) = bench_output(&[args, &["--json"]].concat());
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1, "one JSON document on one line: {stdout}");
     serde_json::from_str(lines[0]).unwrap()
@@ -48,55 +42,69 @@ fn positive(value: &Value, what: &str) {
     assert!(number.is_finite() && number > 0.0, "{what} = {number}");
 }
 
-/// Every row of `backend` is present once, with both arms measured and a positive ratio.
-fn check_rows(report: &Value, backend: &str, expected: &[&str]) {
-    let rows: Vec<&Value> = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|row| row["backend"] == backend)
-        .collect();
-    let ops: Vec<&str> = rows.iter().map(|row| row["op"].as_str().unwrap()).collect();
-    assert_eq!(ops, expected, "{backend} rows");
-    for row in rows {
-        let op = row["op"].as_str().unwrap();
-        positive(&row["ratio"], &format!("{backend} {op} ratio"));
-        let latency = op == "publish → blocked consumer";
-        assert_eq!(row["ratio_of"], if latency { "p50" } else { "throughput" }, "{row}");
-        for side in ["bus", "baseline"] {
+/// The rows are the cases of `sides`, in the table's order, each with both arms measured and a positive ratio.
+fn check_rows(report: &Value, sides: &[Side]) {
+    let rows = report["rows"].as_array().unwrap();
+    let cases: Vec<_> = CASES.iter().filter(|case| sides.contains(&case.side)).collect();
+    let expected: Vec<&str> = cases.iter().map(|case| case.id).collect();
+    let got: Vec<&str> = rows.iter().map(|row| row["case"].as_str().unwrap()).collect();
+    assert_eq!(got, expected);
+    for (row, case) in rows.iter().zip(cases) {
+        assert_eq!(
+            (&row["backend"], &row["op"]),
+            (&case.side.name().into(), &case.op.into())
+        );
+        positive(&row["ratio"], &format!("{} ratio", case.id));
+        let latency = row["ratio_of"] == "p50";
+        assert_eq!(latency, row["per"] == "wakeup", "{row}");
+        for (side, name) in [("bus", case.bus.1), ("baseline", case.baseline.1)] {
             let arm = &row[side];
-            assert!(arm["arm"].as_str().is_some_and(|name| !name.is_empty()), "{row}");
-            positive(&arm["samples"], &format!("{backend} {op} {side} samples"));
-            positive(&arm["p50_us"], &format!("{backend} {op} {side} p50"));
-            positive(&arm["p99_us"], &format!("{backend} {op} {side} p99"));
+            assert_eq!(arm["arm"], name, "{row}");
+            positive(&arm["samples"], &format!("{} {side} samples", case.id));
+            positive(&arm["p50_us"], &format!("{} {side} p50", case.id));
             assert!(arm["p99_us"].as_f64() >= arm["p50_us"].as_f64(), "{row}");
             if latency {
                 assert!(arm["throughput"].is_null(), "{row}");
             } else {
-                positive(&arm["throughput"], &format!("{backend} {op} {side} throughput"));
+                positive(&arm["throughput"], &format!("{} {side} throughput", case.id));
             }
         }
     }
 }
 
 #[test]
-fn bench_on_memory_reports_every_row() {
-    let report = bench(&["--url", "memory://", "--messages", "500", "--json"]);
+fn bench_on_memory_prints_every_memory_case_as_json() {
+    let report = bench_json(&["--url", "memory://", "--messages", "500"]);
     assert_eq!(report["messages"], 500);
+    assert_eq!(report["debug_build"], cfg!(debug_assertions));
     assert!(report["redis"].is_null());
     assert!(report["redis_benchmark"].is_null());
-    check_rows(&report, "memory", MEMORY_OPS);
-    assert_eq!(report["rows"].as_array().unwrap().len(), 4);
+    check_rows(&report, &[Side::Memory]);
 }
 
 #[test]
-fn bench_on_redis_reports_every_row_and_cleans_up() {
-    let Some(server) = TestRedis::start("bench_on_redis_reports_every_row_and_cleans_up") else {
+fn bench_prints_a_table_with_both_arms_of_every_case() {
+    let (stdout, stderr) = bench_output(&["--messages", "100"]);
+    for case in CASES.iter().filter(|case| case.side == Side::Memory) {
+        let bus = stdout
+            .lines()
+            .find(|line| line.contains(case.bus.1))
+            .unwrap_or_else(|| panic!("no line for {}: {stdout}", case.bus.1));
+        assert!(bus.starts_with("memory") && bus.contains('×'), "{bus}");
+        assert!(stdout.contains(&format!("baseline: {}", case.baseline.1)), "{stdout}");
+    }
+    // The test binary is a debug build exactly when the `bus` it runs is.
+    let warned = stderr.lines().filter(|line| line.contains("debug build")).count();
+    assert_eq!(warned, usize::from(cfg!(debug_assertions)), "{stderr}");
+}
+
+#[test]
+fn bench_on_redis_prints_every_case_as_json() {
+    let Some(server) = TestRedis::start("bench_on_redis_prints_every_case_as_json") else {
         return;
     };
-    let report = bench(&["--redis-url", server.url(), "--messages", "500", "--json"]);
-    check_rows(&report, "memory", MEMORY_OPS);
-    check_rows(&report, "redis", REDIS_OPS);
+    let report = bench_json(&["--redis-url", server.url(), "--messages", "300"]);
+    check_rows(&report, &[Side::Memory, Side::Redis]);
     match &report["redis_benchmark"] {
         Value::Array(runs) => {
             let pipelines: Vec<&Value> = runs.iter().map(|run| &run["pipeline"]).collect();
@@ -109,10 +117,6 @@ fn bench_on_redis_reports_every_row_and_cleans_up() {
         // No redis-benchmark on PATH (or a shared server it cannot reach): reported, not failed.
         other => assert!(other["skipped"].is_string(), "{other}"),
     }
-    // Nothing left behind under the run's prefix.
-    let mut conn = server.raw().unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS").arg("bus-bench:*").query(&mut conn).unwrap();
-    assert!(keys.is_empty(), "keys left behind: {keys:?}");
 }
 
 #[test]
@@ -124,4 +128,19 @@ fn bench_rejects_a_non_redis_redis_url() {
     assert_eq!(output.status.code(), Some(1));
     let line: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(line["error"]["kind"], "bench");
+    assert!(
+        line["error"]["message"].as_str().unwrap().contains("--redis-url"),
+        "{line}"
+    );
+}
+
+#[test]
+fn bench_help_says_to_build_for_release() {
+    let output = bus().args(["bench", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{help}");
+    assert!(help.contains("debug build"), "{help}");
+    for flag in ["--messages", "--redis-url", "--json"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
 }
