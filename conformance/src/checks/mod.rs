@@ -20,6 +20,7 @@ pub mod info_lag;
 pub mod pending_claim;
 pub mod range_read;
 mod support;
+pub mod trim;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -76,10 +77,61 @@ macro_rules! __with_catalogue {
                 publish_is_idempotent [],
                 publish_finds_a_later_holder_after_a_trim [],
                 append_rejects_ids_not_above_the_top [],
+                auto_ids_follow_the_wall_clock [],
+                auto_ids_count_up_within_a_millisecond [controllable_clock],
+                auto_id_after_a_future_explicit_id_increments_it [],
+                ms_star_takes_the_next_sequence_or_zero [],
+                ids_at_or_below_the_top_are_rejected_in_every_form [],
+                ms_star_on_a_new_stream_starts_at_sequence_one_for_ms_zero [],
+                zero_id_is_rejected_and_creates_nothing [],
+                explicit_id_equal_to_a_deleted_top_is_rejected [],
+                a_stream_at_the_maximum_id_is_exhausted_for_every_id_form [],
+                ms_star_sequence_overflow_fails_as_redis_7_0_does [],
+                nomkstream_does_not_create_a_missing_topic [],
+                nomkstream_appends_to_an_existing_topic [],
+                empty_fields_are_rejected [],
+                fields_keep_order_duplicates_and_empty_values [],
             }
             range_read {
                 range_honours_exclusive_bounds [],
                 read_after_a_cursor_is_exclusive [],
+                range_returns_the_entries_strictly_between_exclusive_bounds [],
+                range_count_zero_returns_nothing [],
+                range_count_takes_the_oldest_entries [],
+                rev_range_counts_down_from_an_exclusive_end [],
+                rev_range_count_zero_returns_nothing [],
+                bare_milliseconds_cover_the_whole_millisecond [],
+                exclusive_bounds_past_the_id_space_are_errors [],
+                inverted_range_is_empty [],
+                ranges_of_a_missing_topic_are_empty [],
+                read_counts_per_topic_and_omits_missing_topics [],
+                read_count_zero_means_no_limit [],
+                read_dollar_skips_the_entries_already_there [],
+                read_with_nothing_new_is_an_empty_reply_not_a_timeout [],
+                read_after_a_bare_millisecond_cursor [],
+            }
+            trim {
+                maxlen_trim_keeps_the_newest_entries [],
+                minid_trim_removes_the_entries_below_the_id [],
+                approximate_maxlen_removes_only_whole_nodes [exact_node_trimming],
+                exact_maxlen_finishes_an_approximate_trim [exact_node_trimming],
+                approximate_maxlen_on_xadd_removes_a_partly_trimmed_node_whole [exact_node_trimming],
+                limit_caps_an_approximate_trim_at_whole_nodes [exact_node_trimming],
+                approximate_minid_removes_only_whole_nodes_below_it [exact_node_trimming],
+                exact_minid_finishes_an_approximate_trim [exact_node_trimming],
+                limit_zero_lifts_the_cap_of_an_approximate_trim [exact_node_trimming],
+                trimming_is_not_deletion [],
+                limit_below_a_node_removes_nothing [exact_node_trimming],
+                deleted_entries_still_fill_their_node [exact_node_trimming],
+                approximate_trims_remove_at_most_ten_thousand_entries_by_default [exact_node_trimming],
+                trim_of_a_missing_topic_removes_nothing [],
+                maxlen_beyond_the_integer_range_is_rejected [],
+                limit_without_approx_is_a_syntax_error_in_xtrim [],
+                limit_without_approx_is_a_syntax_error_in_xadd [],
+                delete_counts_only_the_entries_it_removes [],
+                delete_keeps_the_last_id_and_records_the_largest_deleted_id [],
+                max_deleted_id_never_decreases [],
+                deleting_every_entry_keeps_the_empty_stream [],
             }
             groups {
                 new_reads_deliver_each_entry_once [],
@@ -97,6 +149,19 @@ macro_rules! __with_catalogue {
             info_lag {
                 lag_counts_undelivered_entries [],
                 last_id_survives_deletes [],
+                lag_is_known_without_deletions [],
+                a_deletion_in_the_middle_makes_lag_unknown [],
+                reaching_the_end_makes_lag_known_again [],
+                an_append_adds_to_every_known_lag [],
+                setid_with_entriesread_sets_the_counter [],
+                stream_info_counts_added_entries_and_the_largest_deleted_id [],
+                lag_of_a_new_empty_stream_is_zero [],
+                lag_of_a_read_then_emptied_stream_is_zero [],
+                info_of_a_missing_topic_is_no_such_key [],
+                consumers_of_a_missing_group_is_nogroup [],
+                consumer_idle_is_refreshed_by_reads_and_claims_only [controllable_clock],
+                a_claim_that_claims_nothing_creates_no_consumer [],
+                created_consumers_are_idle_from_their_creation [controllable_clock],
             }
             blocking {
                 blocking_read_is_served_by_an_append [blocking_reads],
