@@ -2,7 +2,7 @@
 //! Redis 7.0.15 server with `redis-cli` running the same command sequence.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use bus_core::{AppendOptions, Backend, Entry, EntryId, Fields, GroupEntry, Topic, TopicEntries};
+use bus_core::{AppendOptions, Backend, Entry, EntryId, Fields, Topic, TopicEntries};
 use bus_memory::MemoryBackend;
 
 /// A topic by name.
@@ -46,17 +46,6 @@ pub async fn add_numbered(backend: &MemoryBackend, topic: &Topic, count: u64) {
 /// The ids of entries, as text.
 pub fn ids(entries: &[Entry]) -> Vec<String> {
     entries.iter().map(|e| e.id.to_string()).collect()
-}
-
-/// The ids of group entries, as text; deleted entries are marked with a trailing `(deleted)`.
-pub fn group_ids(entries: &[GroupEntry]) -> Vec<String> {
-    entries
-        .iter()
-        .map(|e| match e {
-            GroupEntry::Present(entry) => entry.id.to_string(),
-            GroupEntry::Deleted(id) => format!("{id}(deleted)"),
-        })
-        .collect()
 }
 
 /// `topic: [ids]` per topic of a read reply.

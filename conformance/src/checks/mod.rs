@@ -12,12 +12,15 @@
 //! crate's `registry` test fails if a public check is missing from it.
 
 pub mod append;
+pub mod autoclaim;
 pub mod blocking;
+pub mod claim;
 pub mod consumer;
 pub mod expiry;
+pub mod group_read;
 pub mod groups;
 pub mod info_lag;
-pub mod pending_claim;
+pub mod pending;
 pub mod range_read;
 mod support;
 pub mod trim;
@@ -134,17 +137,79 @@ macro_rules! __with_catalogue {
                 deleting_every_entry_keeps_the_empty_stream [],
             }
             groups {
+                xgroup_subcommands_need_the_topic [],
+                create_with_mkstream_makes_an_empty_topic [],
+                create_of_an_existing_group_is_busygroup [],
+                create_positions_give_redis_entries_read_and_lag [],
+                setid_moves_the_group_and_sets_entries_read [],
+                xgroup_subcommands_name_a_missing_group [],
+                setid_rejects_entries_read_out_of_range [],
+                createconsumer_reports_whether_it_created [],
+                delconsumer_drops_the_consumers_pending_entries [],
+                delconsumer_of_an_unknown_consumer_answers_zero [],
+                destroy_reports_whether_the_group_existed [],
+                idle_consumer_delete_spares_consumers_with_pending_entries [],
+            }
+            group_read {
                 new_reads_deliver_each_entry_once [],
                 acked_entries_are_never_redelivered [],
                 history_replays_pending_and_counts_deliveries [],
                 history_reports_deleted_entries [],
-                idle_consumer_delete_spares_consumers_with_pending_entries [],
+                history_does_not_count_deliveries_of_deleted_entries [],
+                history_honours_count [],
+                history_is_per_consumer [],
+                history_from_the_maximum_id_reads_new_entries [],
+                new_read_with_nothing_new_creates_no_consumer [],
+                history_read_creates_the_consumer_and_answers_every_topic [],
+                noack_delivers_without_pending_entries [],
+                new_read_after_a_rewind_reassigns_pending_entries [],
+                new_read_after_a_rewind_advances_the_group [],
+                new_reads_over_several_topics_answer_per_topic [],
+                read_group_of_a_missing_topic_is_nogroup [],
+                read_group_fails_whole_when_one_topic_lacks_the_group [],
+                dollar_is_refused_as_a_group_cursor [],
             }
-            pending_claim {
-                claim_transfers_ownership [],
-                autoclaim_drops_deleted_entries [],
+            pending {
+                ack_counts_only_pending_ids [],
+                ack_without_the_group_or_topic_answers_zero [],
+                ack_with_an_invalid_id_acknowledges_nothing [],
+                pending_summary_of_an_empty_group [],
+                pending_of_a_missing_group_or_topic_is_nogroup [],
+                pending_filters_by_consumer [],
+                pending_honours_exclusive_bounds [],
+                pending_count_zero_lists_nothing [],
+                pending_of_an_unknown_consumer_lists_nothing [],
+                pending_rejects_an_exclusive_start_at_the_maximum_id [],
+                pending_idle_filter_is_exact [controllable_clock],
+                pending_idle_filter_holds_with_margins [],
                 idle_times_are_exact [controllable_clock],
                 idle_times_hold_with_margins [],
+            }
+            claim {
+                claim_transfers_ownership [],
+                claim_min_idle_selects_entries_exactly [controllable_clock],
+                claim_min_idle_selects_entries_with_margins [],
+                claim_justid_returns_ids_and_keeps_the_count [],
+                claim_idle_and_retrycount_set_the_pending_entry [],
+                claim_time_sets_the_last_delivery [],
+                claim_idle_and_time_are_exact [controllable_clock],
+                claim_force_creates_pending_entries_with_redis_counts [],
+                claim_force_skips_ids_not_in_the_stream [],
+                claim_lastid_only_raises_the_group_position [],
+                claim_drops_deleted_entries_from_the_pending_list [],
+                claim_of_a_missing_group_is_nogroup [],
+                claim_creates_no_consumer_when_nothing_is_claimed [],
+            }
+            autoclaim {
+                autoclaim_drops_deleted_entries [],
+                autoclaim_pages_with_a_cursor_and_reports_deleted_ids [],
+                autoclaim_honours_an_exclusive_start [],
+                autoclaim_examines_ten_entries_per_count [],
+                autoclaim_creates_no_consumer_when_nothing_is_claimed [],
+                autoclaim_takes_every_entry_idle_long_enough_exactly [controllable_clock],
+                autoclaim_takes_every_entry_idle_long_enough_with_margins [],
+                autoclaim_rejects_count_zero [],
+                autoclaim_of_a_missing_group_or_topic_is_nogroup [],
             }
             info_lag {
                 lag_counts_undelivered_entries [],

@@ -329,3 +329,116 @@ pub(crate) async fn settle() {
 /// How long the real-clock checks give a spawned reader to reach the backend and block. A blocked reader is not
 /// observable through the trait (Redis creates a group's consumer only when it serves it), so this is generous.
 pub(crate) const LET_BLOCK: Duration = Duration::from_millis(200);
+
+/// The wide margin of the checks on a real clock: an entry delivered or claimed during a check is idle for less.
+pub(crate) const HOUR: Duration = Duration::from_secs(3600);
+
+/// `(id, consumer, delivery count)` of each entry XPENDING lists for the query on group `g`.
+pub(crate) async fn pending_rows(
+    backend: &dyn Backend,
+    topic: &Topic,
+    query: &PendingQuery,
+) -> Result<Vec<(String, String, u64)>, Failure> {
+    let pending = backend.pending(topic, "g", query).await?;
+    Ok(pending
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.consumer, p.delivery_count))
+        .collect())
+}
+
+/// A row as [`pending_rows`] lists it.
+pub(crate) fn row(id: &str, consumer: &str, count: u64) -> (String, String, u64) {
+    (id.to_owned(), consumer.to_owned(), count)
+}
+
+/// `(id, idle in ms)` of each entry XPENDING lists for the query on group `g`, for the checks on paused time.
+pub(crate) async fn pending_idles(
+    backend: &dyn Backend,
+    topic: &Topic,
+    query: &PendingQuery,
+) -> Result<Vec<(String, u128)>, Failure> {
+    let pending = backend.pending(topic, "g", query).await?;
+    Ok(pending
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.idle.as_millis()))
+        .collect())
+}
+
+/// Fails unless every entry the query lists was delivered or claimed less than an hour ago: on a real clock, the
+/// margin form of the idle time 0 redis-cli shows right after a delivery or claim.
+pub(crate) async fn ensure_recent(
+    backend: &dyn Backend,
+    topic: &Topic,
+    query: &PendingQuery,
+    what: &str,
+) -> CheckResult {
+    let pending = backend.pending(topic, "g", query).await?;
+    let stale: Vec<(String, Duration)> = pending
+        .iter()
+        .filter(|p| p.idle >= HOUR)
+        .map(|p| (p.id.to_string(), p.idle))
+        .collect();
+    ensure_eq!(
+        stale,
+        Vec::<(String, Duration)>::new(),
+        "entries idle for an hour or more {what}"
+    );
+    Ok(())
+}
+
+/// Entries `1-1 … count-1` ([`add_numbered`]) and group `g` at 0.
+pub(crate) async fn numbered_with_group(backend: &dyn Backend, name: &str, count: u64) -> Result<Topic, Failure> {
+    let topic = topic(name)?;
+    add_numbered(backend, &topic, count).await?;
+    group_at_zero(backend, &topic).await?;
+    Ok(topic)
+}
+
+/// Entries `1-1 … count-1` and group `g` at 0, all of them read by `c1` (`XREADGROUP GROUP g c1 STREAMS k >`).
+pub(crate) async fn delivered_to_c1(backend: &dyn Backend, name: &str, count: u64) -> Result<Topic, Failure> {
+    let topic = numbered_with_group(backend, name, count).await?;
+    deliver_all(backend, &topic, "c1").await?;
+    Ok(topic)
+}
+
+/// Five entries `1-1 … 5-1` and group `g` at 0, of which `c1` read two: `XREADGROUP GROUP g c1 COUNT 2 STREAMS k >`
+/// → 1-1, 2-1. [`second_reader`] completes the scene.
+pub(crate) async fn first_reader(backend: &dyn Backend, name: &str) -> Result<Topic, Failure> {
+    let topic = numbered_with_group(backend, name, 5).await?;
+    read_two(backend, &topic, "c1").await?;
+    Ok(topic)
+}
+
+/// `XREADGROUP GROUP g c2 COUNT 2 STREAMS k >` → 3-1, 4-1; 5-1 stays undelivered.
+pub(crate) async fn second_reader(backend: &dyn Backend, topic: &Topic) -> CheckResult {
+    read_two(backend, topic, "c2").await
+}
+
+/// [`first_reader`] and [`second_reader`] one right after the other: c1 owns 1-1 and 2-1, c2 owns 3-1 and 4-1.
+pub(crate) async fn two_readers(backend: &dyn Backend, name: &str) -> Result<Topic, Failure> {
+    let topic = first_reader(backend, name).await?;
+    second_reader(backend, &topic).await?;
+    Ok(topic)
+}
+
+/// [`two_readers`] with c2 reading exactly 300 ms after c1 on the paused clock, as in the redis-cli sessions (there
+/// "about 300 ms"): c1's entries are idle for 300 ms, c2's for 0.
+pub(crate) async fn two_readers_300_ms_apart(
+    backend: &dyn Backend,
+    name: &str,
+    clock: &PausedClock,
+) -> Result<Topic, Failure> {
+    let topic = first_reader(backend, name).await?;
+    clock.advance(300 * MS).await;
+    second_reader(backend, &topic).await?;
+    Ok(topic)
+}
+
+async fn read_two(backend: &dyn Backend, topic: &Topic, consumer: &str) -> CheckResult {
+    let options = ReadGroupOptions::new().count(2);
+    let reply = backend
+        .read_group("g", consumer, &[(topic.clone(), GroupCursor::New)], &options)
+        .await?;
+    ensure_eq!(reply.into_entries().count(), 2, "entries {consumer} read (COUNT 2 >)");
+    Ok(())
+}
