@@ -26,7 +26,8 @@ use uuid::Uuid;
 
 use crate::blocking::{LeaseError, Pool};
 use crate::error::{Ctx, auth_failed, millis};
-use crate::options::{PublishMode, RedisOptions, redact_url};
+use crate::options::{PublishMode, RedisOptions};
+use crate::redact::{Secrets, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
 
@@ -55,36 +56,6 @@ impl fmt::Debug for RedisBackend {
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
-}
-
-/// Passwords found in a URL, to scrub them from messages of the `redis` crate.
-fn secrets_of(url: &str) -> Vec<String> {
-    let mut secrets = Vec::new();
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if let Some((user_info, _)) = authority.rsplit_once('@')
-        && let Some((_, password)) = user_info.split_once(':')
-        && !password.is_empty()
-    {
-        secrets.push(password.to_owned());
-    }
-    if let Some((_, query)) = rest.split_once('?') {
-        for pair in query.split('&') {
-            if let Some((name, value)) = pair.split_once('=')
-                && (name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password"))
-                && !value.is_empty()
-            {
-                secrets.push(value.to_owned());
-            }
-        }
-    }
-    secrets
-}
-
-fn scrub(message: String, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(message, |message, secret| message.replace(secret.as_str(), "***"))
 }
 
 /// `BLOCK` milliseconds of a duration: rounded up, at least 1 (0 would block forever).
@@ -194,11 +165,11 @@ impl RedisBackend {
     pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisBackend> {
         options.validate()?;
         let redacted = redact_url(url);
-        let secrets = secrets_of(url);
+        let secrets = Secrets::of(url);
         let client = open_client(url, &options).map_err(|err| {
             Error::invalid_argument(format!(
                 "invalid Redis URL {redacted}: {}",
-                scrub(err.to_string(), &secrets)
+                secrets.scrub(err.to_string())
             ))
         })?;
         let config = ConnectionManagerConfig::new()
@@ -209,7 +180,7 @@ impl RedisBackend {
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|err| {
-                let message = scrub(err.to_string(), &secrets);
+                let message = secrets.scrub(err.to_string());
                 if err.kind() == redis::ErrorKind::AuthenticationFailed
                     || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
                 {
@@ -1296,14 +1267,6 @@ mod tests {
         assert_eq!(block_ms(Duration::from_micros(10)), 1);
         assert_eq!(block_ms(Duration::from_micros(1500)), 2);
         assert_eq!(block_ms(Duration::from_millis(7)), 7);
-    }
-
-    #[test]
-    fn secrets_are_found_and_scrubbed() {
-        let secrets = secrets_of("redis://u:hunter2@h/0");
-        assert_eq!(secrets, ["hunter2"]);
-        assert_eq!(scrub("failed for hunter2".into(), &secrets), "failed for ***");
-        assert_eq!(secrets_of("redis+unix:///s?pass=pw"), ["pw"]);
     }
 
     #[test]

@@ -108,6 +108,7 @@ mod blocking;
 mod dedup;
 mod error;
 pub mod options;
+mod redact;
 mod reply;
 mod scripts;
 #[cfg(feature = "testing")]
@@ -124,4 +125,5 @@ pub use dedup::RedisDedup;
 pub fn __publish_script_source() -> String {
     scripts::append_source()
 }
-pub use options::{PublishMode, RedisOptions, redact_url};
+pub use options::{PublishMode, RedisOptions};
+pub use redact::redact_url;
