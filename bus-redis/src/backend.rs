@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::blocking::{LeaseError, Pool};
 use crate::error::{Ctx, auth_failed, millis};
+use crate::keys::{self, TopicKeys};
 use crate::options::{PublishMode, RedisOptions};
 use crate::redact::{Secrets, redact_url};
 use crate::reply;
@@ -242,15 +243,40 @@ impl RedisBackend {
         }
     }
 
-    /// The stream key of a topic: the key prefix followed by the topic name.
+    /// The stream key of a topic: the [key prefix](RedisOptions::key_prefix) followed by the topic name. This
+    /// is the key other clients (`redis-cli`, producers in other languages) read and write.
+    ///
+    /// ```no_run
+    /// # async fn example() -> bus_core::Result<()> {
+    /// use bus_core::Topic;
+    /// use bus_redis::{RedisBackend, RedisOptions};
+    ///
+    /// let options = RedisOptions::new().key_prefix("app:");
+    /// let backend = RedisBackend::connect("redis://127.0.0.1:6379", options).await?;
+    /// let topic = Topic::new("chat:42")?;
+    /// assert_eq!(backend.stream_key(&topic), "app:chat:42");
+    /// let (ids, order) = backend.index_keys(&topic);
+    /// assert_eq!(ids, "{app:chat:42}:ids");
+    /// assert_eq!(order, "{app:chat:42}:ids:order");
+    /// # Ok(()) }
+    /// ```
     pub fn stream_key(&self, topic: &Topic) -> String {
-        format!("{}{}", self.inner.options.key_prefix, topic.as_str())
+        keys::stream(&self.inner.options.key_prefix, topic.as_str())
     }
 
-    /// The UUID index keys of a topic: the hash `{<stream key>}:ids` and its order set `{<stream key>}:ids:order`.
+    /// The UUID index keys of a topic: the hash `{<stream key>}:ids` (`uuid -> entry ids`) and its order set
+    /// `{<stream key>}:ids:order`, hash-tagged by the stream key so a Redis Cluster keeps them in the
+    /// stream's slot. Together with [`stream_key`](Self::stream_key) they are all the keys a topic uses:
+    /// what to delete to remove a topic by hand.
+    /// See [`stream_key`](Self::stream_key) for an example.
     pub fn index_keys(&self, topic: &Topic) -> (String, String) {
-        let key = self.stream_key(topic);
-        (format!("{{{key}}}:ids"), format!("{{{key}}}:ids:order"))
+        let TopicKeys { ids, order, .. } = self.keys(topic);
+        (ids, order)
+    }
+
+    /// All three keys of a topic.
+    pub(crate) fn keys(&self, topic: &Topic) -> TopicKeys {
+        TopicKeys::new(&self.inner.options.key_prefix, topic)
     }
 
     fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
@@ -284,10 +310,7 @@ impl RedisBackend {
         topic: &Topic,
         args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
     ) -> Result<Value> {
-        let key = self.stream_key(topic);
-        let (idx, ord) = self.index_keys(topic);
-        let mut invocation = script.key(&key);
-        invocation.key(&idx).key(&ord);
+        let mut invocation = self.keys(topic).invocation(script);
         args(&mut invocation);
         let mut conn = self.inner.conn.clone();
         invocation
@@ -315,17 +338,14 @@ impl RedisBackend {
     fn append_invocation<'s>(
         &self,
         script: &'s redis::Script,
-        keys: &(String, String, String),
+        keys: &TopicKeys,
         mode: &str,
         uuid: Uuid,
         fields: &Fields,
         options: &AppendOptions,
     ) -> redis::ScriptInvocation<'s> {
-        let (key, idx, ord) = keys;
-        let mut invocation = script.key(key);
+        let mut invocation = keys.invocation(script);
         invocation
-            .key(idx)
-            .key(ord)
             .arg(mode)
             .arg(uuid.hyphenated().to_string())
             .arg(if options.trim.is_some() { "1" } else { "0" })
@@ -334,12 +354,6 @@ impl RedisBackend {
             invocation.arg(arg);
         });
         invocation
-    }
-
-    /// The stream key and both index keys of a topic.
-    fn script_keys(&self, topic: &Topic) -> (String, String, String) {
-        let (idx, ord) = self.index_keys(topic);
-        (self.stream_key(topic), idx, ord)
     }
 
     /// Appends through the script (indexing `uuid`), in `publish` or `append` mode.
@@ -352,7 +366,7 @@ impl RedisBackend {
         fields: &Fields,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        let keys = self.script_keys(topic);
+        let keys = self.keys(topic);
         let invocation = self.append_invocation(&self.inner.scripts.append, &keys, mode, uuid, fields, options);
         let mut conn = self.inner.conn.clone();
         let value = match invocation.invoke_async::<Value>(&mut conn).await {
@@ -400,7 +414,7 @@ impl RedisBackend {
         options: &AppendOptions,
     ) -> Result<Vec<Value>> {
         let script = &self.inner.scripts.append;
-        let keys = self.script_keys(topic);
+        let keys = self.keys(topic);
         let invocations: Vec<redis::ScriptInvocation<'_>> = messages
             .iter()
             .map(|message| {
@@ -596,7 +610,7 @@ impl RedisBackend {
         let Error::NoGroup { topic, group, .. } = err else {
             return err;
         };
-        let key = format!("{}{topic}", self.inner.options.key_prefix);
+        let key = keys::stream(&self.inner.options.key_prefix, &topic);
         let mut conn = self.inner.conn.clone();
         let exists: bool = redis::cmd("EXISTS")
             .arg(&key)
@@ -1151,14 +1165,14 @@ impl Backend for RedisBackend {
 
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
         let ctx = self.ctx("DEL", topic);
-        let (idx, ord) = self.index_keys(topic);
+        let keys = self.keys(topic);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("DEL")
-            .arg(self.stream_key(topic))
+            .arg(&keys.stream)
             .cmd("DEL")
-            .arg(&idx)
-            .arg(&ord);
+            .arg(&keys.ids)
+            .arg(&keys.order);
         let mut conn = self.inner.conn.clone();
         let counts: Vec<u64> = pipe.query_async(&mut conn).await.map_err(|err| ctx.map(err))?;
         Ok(counts.first().copied().unwrap_or(0) > 0)
@@ -1167,19 +1181,19 @@ impl Backend for RedisBackend {
     async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
         let ctx = self.ctx("PEXPIRE", topic);
         let ms = millis(ttl);
-        let (idx, ord) = self.index_keys(topic);
+        let keys = self.keys(topic);
         // The index keys expire with the stream, so an expired topic leaves nothing behind.
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("PEXPIRE")
-            .arg(self.stream_key(topic))
+            .arg(&keys.stream)
             .arg(ms)
             .cmd("PEXPIRE")
-            .arg(&idx)
+            .arg(&keys.ids)
             .arg(ms)
             .ignore()
             .cmd("PEXPIRE")
-            .arg(&ord)
+            .arg(&keys.order)
             .arg(ms)
             .ignore();
         let mut conn = self.inner.conn.clone();

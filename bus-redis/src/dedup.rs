@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::RedisBackend;
 use crate::error::{Ctx, millis};
+use crate::keys;
 
 /// Remembers message UUIDs in Redis for a while, so handlers on any replica can skip duplicates.
 ///
@@ -103,12 +104,7 @@ impl RedisDedup {
 
     /// The key remembering `uuid`: `<key_prefix>dedup:<namespace>:{<uuid>}`.
     pub fn key(&self, uuid: Uuid) -> String {
-        format!(
-            "{}dedup:{}:{{{}}}",
-            self.backend.options().key_prefix,
-            self.namespace,
-            uuid.hyphenated()
-        )
+        keys::dedup(&self.backend.options().key_prefix, &self.namespace, uuid)
     }
 
     fn ctx(&self, command: &'static str) -> Ctx<'_> {

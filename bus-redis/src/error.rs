@@ -9,6 +9,8 @@ use std::time::Duration;
 use bus_core::{Error, GroupCommand, Topic, TopicCommand};
 use redis::{ErrorKind, RedisError};
 
+use crate::keys;
+
 /// What was being done when an error happened: enough to build the typed error.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx<'a> {
@@ -70,7 +72,7 @@ impl<'a> Ctx<'a> {
     fn topic_in(&self, detail: &str) -> String {
         self.topics
             .iter()
-            .find(|topic| detail.contains(&format!("'{}{}'", self.prefix, topic.as_str())))
+            .find(|topic| detail.contains(&format!("'{}'", keys::stream(self.prefix, topic.as_str()))))
             .map_or_else(|| self.topic(), |topic| topic.to_string())
     }
 

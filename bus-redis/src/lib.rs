@@ -107,6 +107,7 @@ mod backend;
 mod blocking;
 mod dedup;
 mod error;
+mod keys;
 pub mod options;
 mod redact;
 mod reply;
