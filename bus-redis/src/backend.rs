@@ -11,21 +11,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bus_core::message::{ID_FIELD, PAYLOAD_FIELD, uuid_of};
+use bus_core::message::uuid_of;
 use bus_core::options::validate_entries_read;
 use bus_core::{
     AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
     EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
     PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
-    ReadReply, Result, StreamInfo, Topic, Trim, TrimStrategy,
+    ReadReply, Result, StreamInfo, Topic, Trim,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Cmd, Value};
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::args::{self, millis};
 use crate::blocking::{LeaseError, Pool};
-use crate::error::{Ctx, auth_failed, millis};
+use crate::error::{Ctx, auth_failed};
 use crate::keys::{self, TopicKeys};
 use crate::options::{PublishMode, RedisOptions};
 use crate::redact::{Secrets, redact_url};
@@ -56,68 +57,6 @@ impl fmt::Debug for RedisBackend {
             .field("url", &self.inner.url)
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
-    }
-}
-
-/// `BLOCK` milliseconds of a duration: rounded up, at least 1 (0 would block forever).
-fn block_ms(duration: Duration) -> u64 {
-    let ms = millis(duration);
-    let ms = if Duration::from_millis(ms) < duration {
-        ms.saturating_add(1)
-    } else {
-        ms
-    };
-    ms.max(1)
-}
-
-/// Writes the trim arguments (`MAXLEN|MINID =|~ threshold [LIMIT n]`) through `push`.
-fn push_trim_args(trim: &Trim, push: &mut impl FnMut(&[u8])) {
-    let (name, threshold) = match trim.strategy {
-        TrimStrategy::MaxLen(len) => ("MAXLEN", len.to_string()),
-        TrimStrategy::MinId(id) => ("MINID", id.to_string()),
-    };
-    push(name.as_bytes());
-    push(if trim.approx { b"~" } else { b"=" });
-    push(threshold.as_bytes());
-    if let Some(limit) = trim.limit {
-        push(b"LIMIT");
-        push(limit.to_string().as_bytes());
-    }
-}
-
-/// Writes the arguments of XADD between the key and the fields (`[NOMKSTREAM] [trim] id`) through `push`.
-fn push_xadd_head(options: &AppendOptions, push: &mut impl FnMut(&[u8])) {
-    if options.no_mkstream {
-        push(b"NOMKSTREAM");
-    }
-    if let Some(trim) = &options.trim {
-        push_trim_args(trim, push);
-    }
-    push(options.id.to_string().as_bytes());
-}
-
-/// XADD of a message's envelope (`id` = canonical UUID text, `payload` = JSON), written straight from the
-/// message: the same command as XADD of [`Message::to_fields`], without building the fields first.
-fn xadd_message(key: &str, message: &Message, options: &AppendOptions) -> Cmd {
-    let mut cmd = redis::cmd("XADD");
-    cmd.arg(key);
-    push_xadd_head(options, &mut |arg| {
-        cmd.arg(arg);
-    });
-    let mut uuid = Uuid::encode_buffer();
-    cmd.arg(ID_FIELD)
-        .arg(message.id().hyphenated().encode_lower(&mut uuid).as_bytes())
-        .arg(PAYLOAD_FIELD)
-        .arg(message.payload());
-    cmd
-}
-
-/// Writes the arguments of XADD after the key through `push`, field values without an intermediate copy.
-fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMut(&[u8])) {
-    push_xadd_head(options, push);
-    for (name, value) in fields.iter() {
-        push(name);
-        push(value);
     }
 }
 
@@ -232,17 +171,6 @@ impl RedisBackend {
         crate::RedisDedup::new(self, namespace, ttl)
     }
 
-    /// Appends `STREAMS key… id…` for a multi-topic read (XREAD, XREADGROUP).
-    fn push_streams<C: std::fmt::Display>(&self, cmd: &mut redis::Cmd, cursors: &[(Topic, C)]) {
-        cmd.arg("STREAMS");
-        for (topic, _) in cursors {
-            cmd.arg(self.stream_key(topic));
-        }
-        for (_, cursor) in cursors {
-            cmd.arg(cursor.to_string());
-        }
-    }
-
     /// The stream key of a topic: the [key prefix](RedisOptions::key_prefix) followed by the topic name. This
     /// is the key other clients (`redis-cli`, producers in other languages) read and write.
     ///
@@ -350,7 +278,7 @@ impl RedisBackend {
             .arg(uuid.hyphenated().to_string())
             .arg(if options.trim.is_some() { "1" } else { "0" })
             .arg(self.inner.options.index_cleanup_batch);
-        push_xadd_args(options, fields, &mut |arg| {
+        args::push_xadd(options, fields, &mut |arg| {
             invocation.arg(arg);
         });
         invocation
@@ -376,16 +304,6 @@ impl RedisBackend {
         published_of(ctx, value)
     }
 
-    /// XADD of raw fields, without the script.
-    fn xadd(&self, topic: &Topic, fields: &Fields, options: &AppendOptions) -> Cmd {
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(self.stream_key(topic));
-        push_xadd_args(options, fields, &mut |arg| {
-            cmd.arg(arg);
-        });
-        cmd
-    }
-
     /// [`PublishMode::Plain`]: one XADD, never a duplicate.
     async fn plain_publish(
         &self,
@@ -394,7 +312,7 @@ impl RedisBackend {
         message: &Message,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        let cmd = xadd_message(&self.stream_key(topic), message, options);
+        let cmd = args::xadd_message(&self.stream_key(topic), message, options);
         match self.query(ctx, &cmd).await {
             Ok(value) => plain_published_of(ctx, value),
             Err(err) => Err(self.with_last_id(topic, err).await),
@@ -553,7 +471,7 @@ impl RedisBackend {
                     remaining.min(chunk_max)
                 }
             };
-            let ms = block_ms(chunk);
+            let ms = args::block_ms(chunk);
             let cmd = build(ms);
             let later = chunk_number > 0;
             let timeout = Duration::from_millis(ms) + self.inner.options.response_timeout;
@@ -588,8 +506,7 @@ impl RedisBackend {
             let cursor = match cursor {
                 ReadCursor::After(id) => ReadCursor::After(*id),
                 ReadCursor::New => {
-                    let mut cmd = redis::cmd("XREVRANGE");
-                    cmd.arg(self.stream_key(topic)).arg("+").arg("-").arg("COUNT").arg(1);
+                    let cmd = args::range("XREVRANGE", &self.stream_key(topic), "+", "-", Some(1));
                     let topic_ctx = Ctx {
                         topics: vec![topic],
                         ..ctx.clone()
@@ -635,8 +552,7 @@ impl RedisBackend {
         let mut scanned = 0u64;
         while scanned < options.lookup_scan_limit {
             let page = options.lookup_page.min(options.lookup_scan_limit - scanned);
-            let mut cmd = redis::cmd("XRANGE");
-            cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(page);
+            let cmd = args::range("XRANGE", &key, start, "+", Some(page));
             let entries = reply::entries(ctx, self.query(ctx, &cmd).await?)?;
             let Some(last) = entries.last().map(|e| e.id) else {
                 return Ok(None);
@@ -655,8 +571,7 @@ impl RedisBackend {
             start = RangeBound::Exclusive(last);
         }
         // Scanned the limit: anything left?
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(1);
+        let cmd = args::range("XRANGE", &key, start, "+", Some(1));
         if reply::entries(ctx, self.query(ctx, &cmd).await?)?.is_empty() {
             return Ok(None);
         }
@@ -683,7 +598,10 @@ impl Backend for RedisBackend {
                 .await?;
             return Ok(published.map(|p| p.entry_id));
         }
-        match self.query(&ctx, &self.xadd(topic, &fields, options)).await {
+        match self
+            .query(&ctx, &args::xadd(&self.stream_key(topic), &fields, options))
+            .await
+        {
             Ok(value) => reply::opt_id(&ctx, value),
             Err(err) => Err(self.with_last_id(topic, err).await),
         }
@@ -724,7 +642,7 @@ impl Backend for RedisBackend {
                 let mut pipe = redis::pipe();
                 pipe.ignore_errors();
                 for message in messages {
-                    pipe.add_command(xadd_message(&key, message, options));
+                    pipe.add_command(args::xadd_message(&key, message, options));
                 }
                 let mut conn = self.inner.conn.clone();
                 pipe.query_async::<Vec<Value>>(&mut conn)
@@ -766,13 +684,7 @@ impl Backend for RedisBackend {
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
         let ctx = self.ctx("XRANGE", topic);
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(self.stream_key(topic))
-            .arg(start.to_string())
-            .arg(end.to_string());
-        if let Some(count) = count {
-            cmd.arg("COUNT").arg(count);
-        }
+        let cmd = args::range("XRANGE", &self.stream_key(topic), start, end, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -784,13 +696,7 @@ impl Backend for RedisBackend {
         count: Option<u64>,
     ) -> Result<Vec<Entry>> {
         let ctx = self.ctx("XREVRANGE", topic);
-        let mut cmd = redis::cmd("XREVRANGE");
-        cmd.arg(self.stream_key(topic))
-            .arg(end.to_string())
-            .arg(start.to_string());
-        if let Some(count) = count {
-            cmd.arg("COUNT").arg(count);
-        }
+        let cmd = args::range("XREVRANGE", &self.stream_key(topic), end, start, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -799,17 +705,8 @@ impl Backend for RedisBackend {
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self.multi_ctx("XREAD", topics.clone());
         let keys = self.key_map(cursors);
-        let build = |cursors: &[(Topic, ReadCursor)], block: Option<u64>| {
-            let mut cmd = redis::cmd("XREAD");
-            if let Some(count) = options.count {
-                cmd.arg("COUNT").arg(count);
-            }
-            if let Some(ms) = block {
-                cmd.arg("BLOCK").arg(ms);
-            }
-            self.push_streams(&mut cmd, cursors);
-            cmd
-        };
+        let prefix = &self.inner.options.key_prefix;
+        let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
         let value = match options.block {
             None => {
                 let value = self.query(&ctx, &build(cursors, None)).await;
@@ -847,17 +744,8 @@ impl Backend for RedisBackend {
     ) -> Result<()> {
         options.validate()?;
         let ctx = self.ctx("XGROUP CREATE", topic).group(group, GroupCommand::Admin);
-        let mut cmd = redis::cmd("XGROUP");
-        cmd.arg("CREATE")
-            .arg(self.stream_key(topic))
-            .arg(group)
-            .arg(start.to_string());
-        if options.mkstream {
-            cmd.arg("MKSTREAM");
-        }
-        if let Some(entries_read) = options.entries_read {
-            cmd.arg("ENTRIESREAD").arg(entries_read);
-        }
+        let key = self.stream_key(topic);
+        let cmd = args::xgroup_position("CREATE", &key, group, start, options.mkstream, options.entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
@@ -871,14 +759,7 @@ impl Backend for RedisBackend {
     async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
         validate_entries_read(entries_read)?;
         let ctx = self.ctx("XGROUP SETID", topic).group(group, GroupCommand::Admin);
-        let mut cmd = redis::cmd("XGROUP");
-        cmd.arg("SETID")
-            .arg(self.stream_key(topic))
-            .arg(group)
-            .arg(id.to_string());
-        if let Some(entries_read) = entries_read {
-            cmd.arg("ENTRIESREAD").arg(entries_read);
-        }
+        let cmd = args::xgroup_position("SETID", &self.stream_key(topic), group, id, false, entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
@@ -945,21 +826,8 @@ impl Backend for RedisBackend {
             .multi_ctx("XREADGROUP", topics.clone())
             .group(group, GroupCommand::ReadGroup);
         let keys = self.key_map(cursors);
-        let build = |block: Option<u64>| {
-            let mut cmd = redis::cmd("XREADGROUP");
-            cmd.arg("GROUP").arg(group).arg(consumer);
-            if let Some(count) = options.count {
-                cmd.arg("COUNT").arg(count);
-            }
-            if let Some(ms) = block {
-                cmd.arg("BLOCK").arg(ms);
-            }
-            if options.no_ack {
-                cmd.arg("NOACK");
-            }
-            self.push_streams(&mut cmd, cursors);
-            cmd
-        };
+        let prefix = &self.inner.options.key_prefix;
+        let build = |block| args::xreadgroup(prefix, group, consumer, cursors, options, block);
         let value = match options.block {
             None => match self.query(&ctx, &build(None)).await {
                 Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
@@ -980,9 +848,7 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XACK", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XACK");
         cmd.arg(self.stream_key(topic)).arg(group);
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
+        let cmd = args::with_ids(cmd, ids);
         reply::uint(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -1020,17 +886,7 @@ impl Backend for RedisBackend {
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
         query.validate()?;
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XPENDING");
-        cmd.arg(self.stream_key(topic)).arg(group);
-        if let Some(idle) = query.min_idle {
-            cmd.arg("IDLE").arg(millis(idle));
-        }
-        cmd.arg(query.start.to_string())
-            .arg(query.end.to_string())
-            .arg(query.count);
-        if let Some(consumer) = &query.consumer {
-            cmd.arg(consumer.as_str());
-        }
+        let cmd = args::xpending(&self.stream_key(topic), group, query);
         reply::array(&ctx, self.query(&ctx, &cmd).await?)?
             .into_iter()
             .map(|item| {
@@ -1061,32 +917,7 @@ impl Backend for RedisBackend {
     ) -> Result<Claimed> {
         options.validate()?;
         let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XCLAIM");
-        cmd.arg(self.stream_key(topic))
-            .arg(group)
-            .arg(consumer)
-            .arg(millis(min_idle));
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
-        if let Some(idle) = options.idle {
-            cmd.arg("IDLE").arg(millis(idle));
-        }
-        if let Some(time) = options.time {
-            cmd.arg("TIME").arg(time);
-        }
-        if let Some(count) = options.retry_count {
-            cmd.arg("RETRYCOUNT").arg(count);
-        }
-        if options.force {
-            cmd.arg("FORCE");
-        }
-        if options.just_id {
-            cmd.arg("JUSTID");
-        }
-        if let Some(last_id) = options.last_id {
-            cmd.arg("LASTID").arg(last_id.to_string());
-        }
+        let cmd = args::xclaim(&self.stream_key(topic), group, consumer, min_idle, ids, options);
         let value = self.query(&ctx, &cmd).await?;
         if options.just_id {
             Ok(Claimed::Ids(reply::ids(&ctx, value)?))
@@ -1106,17 +937,7 @@ impl Backend for RedisBackend {
     ) -> Result<AutoClaimed> {
         options.validate()?;
         let ctx = self.ctx("XAUTOCLAIM", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XAUTOCLAIM");
-        cmd.arg(self.stream_key(topic))
-            .arg(group)
-            .arg(consumer)
-            .arg(millis(min_idle))
-            .arg(start.to_string())
-            .arg("COUNT")
-            .arg(options.count);
-        if options.just_id {
-            cmd.arg("JUSTID");
-        }
+        let cmd = args::xautoclaim(&self.stream_key(topic), group, consumer, min_idle, start, options);
         let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
         let (Some(next), Some(claimed), Some(deleted)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(ctx.protocol("XAUTOCLAIM reply without three elements"));
@@ -1137,9 +958,7 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XDEL", topic);
         let mut cmd = redis::cmd("XDEL");
         cmd.arg(self.stream_key(topic));
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
+        let cmd = args::with_ids(cmd, ids);
         reply::uint(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -1148,7 +967,7 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XTRIM", topic);
         let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
             invocation.arg(self.inner.options.index_cleanup_batch);
-            push_trim_args(trim, &mut |arg| {
+            args::push_trim(trim, &mut |arg| {
                 invocation.arg(arg);
             });
         };
@@ -1269,45 +1088,5 @@ impl Backend for RedisBackend {
                 })
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn block_is_rounded_up_and_never_zero() {
-        assert_eq!(block_ms(Duration::from_micros(10)), 1);
-        assert_eq!(block_ms(Duration::from_micros(1500)), 2);
-        assert_eq!(block_ms(Duration::from_millis(7)), 7);
-    }
-
-    #[test]
-    fn a_message_is_written_as_its_fields() {
-        let message = Message::from_json(Uuid::new_v4(), r#"{"a":1}"#).unwrap();
-        let options = AppendOptions::new().trim(Trim::maxlen(10));
-        let mut expected = redis::cmd("XADD");
-        expected.arg("k");
-        push_xadd_args(&options, &message.to_fields(), &mut |arg| {
-            expected.arg(arg);
-        });
-        assert_eq!(
-            xadd_message("k", &message, &options).get_packed_command(),
-            expected.get_packed_command()
-        );
-    }
-
-    #[test]
-    fn xadd_arguments() {
-        let options = AppendOptions::new()
-            .no_mkstream()
-            .trim(Trim::maxlen(10).approx().limit(5))
-            .id(EntryId::new(5, 1));
-        let mut text = Vec::new();
-        push_xadd_args(&options, &Fields::from_pairs([("a", "1")]), &mut |arg| {
-            text.push(String::from_utf8_lossy(arg).into_owned());
-        });
-        assert_eq!(text, ["NOMKSTREAM", "MAXLEN", "~", "10", "LIMIT", "5", "5-1", "a", "1"]);
     }
 }

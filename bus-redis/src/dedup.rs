@@ -14,7 +14,8 @@ use redis::Value;
 use uuid::Uuid;
 
 use crate::RedisBackend;
-use crate::error::{Ctx, millis};
+use crate::args::millis;
+use crate::error::Ctx;
 use crate::keys;
 
 /// Remembers message UUIDs in Redis for a while, so handlers on any replica can skip duplicates.

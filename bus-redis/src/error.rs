@@ -188,11 +188,6 @@ fn strip_script_suffix(detail: &str) -> &str {
     }
 }
 
-/// Milliseconds of a duration for a Redis argument, saturating.
-pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

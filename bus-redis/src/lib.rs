@@ -103,6 +103,7 @@
 //! server without persistence lost in the restart (topics, groups) is gone, and the errors say so
 //! (`NOGROUP`, …).
 
+mod args;
 mod backend;
 mod blocking;
 mod dedup;
