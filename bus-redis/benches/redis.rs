@@ -49,8 +49,6 @@ const PAYLOAD: Chat = Chat {
 const BATCH: usize = 100;
 const GROUP: &str = "bench";
 const CONSUMER: &str = "c1";
-/// `RedisOptions::index_cleanup_batch`'s default, passed to the script as bus-redis passes it.
-const CLEANUP: u64 = 1_000;
 
 struct Env {
     _server: TestRedis,
@@ -60,6 +58,8 @@ struct Env {
     plain: RedisBackend,
     indexed: RedisBackend,
     script: redis::Script,
+    /// `ARGV[4]` of the publish script: the indexed backend's `index_cleanup_batch`, as bus-redis passes it.
+    cleanup: u64,
 }
 
 fn env() -> Env {
@@ -88,8 +88,9 @@ fn env() -> Env {
         rt,
         raw,
         plain,
+        cleanup: indexed.options().index_cleanup_batch,
         indexed,
-        script: redis::Script::new(&bus_redis::__publish_script_source()),
+        script: RedisBackend::publish_script(),
     }
 }
 
@@ -113,13 +114,15 @@ fn xadd(key: &str, id: Uuid, payload: String) -> redis::Cmd {
     cmd
 }
 
-/// The publish script's invocation, with the keys and arguments bus-redis passes.
+/// The publish script's invocation, with the keys and arguments bus-redis passes (the calling convention of
+/// `RedisBackend::publish_script`).
 fn evalsha<'s>(
-    script: &'s redis::Script,
+    env: &'s Env,
     keys: &(String, String, String),
     id: Uuid,
     payload: String,
 ) -> redis::ScriptInvocation<'s> {
+    let script = &env.script;
     let uuid = id.hyphenated().to_string();
     let mut invocation = script.key(&keys.0);
     invocation
@@ -128,7 +131,7 @@ fn evalsha<'s>(
         .arg("publish")
         .arg(&uuid)
         .arg("0")
-        .arg(CLEANUP)
+        .arg(env.cleanup)
         .arg("*")
         .arg("id")
         .arg(&uuid)
@@ -207,10 +210,7 @@ fn publish_one(c: &mut Criterion, env: &Env) {
             let mut conn = env.raw.clone();
             timed!(env, keys, iters, {
                 let (id, payload) = generate();
-                let reply: Value = evalsha(&env.script, keys, id, payload)
-                    .invoke_async(&mut conn)
-                    .await
-                    .unwrap();
+                let reply: Value = evalsha(env, keys, id, payload).invoke_async(&mut conn).await.unwrap();
                 black_box(reply);
             })
         })
@@ -282,7 +282,7 @@ fn publish_batch(c: &mut Criterion, env: &Env) {
                     }
                     for _ in 0..BATCH {
                         let (id, payload) = generate();
-                        pipe.invoke_script(&evalsha(&env.script, keys, id, payload));
+                        pipe.invoke_script(&evalsha(env, keys, id, payload));
                     }
                     let replies: Vec<Value> = pipe.query_async(&mut conn).await.unwrap();
                     black_box(replies);

@@ -28,7 +28,7 @@ use crate::args::{self, millis};
 use crate::blocking::{LeaseError, Pool};
 use crate::error::{Ctx, auth_failed};
 use crate::keys::{self, TopicKeys};
-use crate::options::{PublishMode, RedisOptions};
+use crate::options::RedisOptions;
 use crate::redact::{Secrets, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
@@ -58,29 +58,6 @@ impl fmt::Debug for RedisBackend {
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
-}
-
-/// The reply of the append script: `{entry_id, duplicate}`, or nil (NOMKSTREAM on a missing topic).
-fn published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
-    if value == Value::Nil {
-        return Ok(None);
-    }
-    let mut parts = reply::array(ctx, value)?.into_iter();
-    let (Some(id), Some(duplicate)) = (parts.next(), parts.next()) else {
-        return Err(ctx.protocol("publish script reply without id and flag"));
-    };
-    Ok(Some(Published {
-        entry_id: reply::id(ctx, id)?,
-        duplicate: reply::int(ctx, duplicate)? == 1,
-    }))
-}
-
-/// The reply of a plain XADD as a publish result (never a duplicate).
-fn plain_published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
-    Ok(reply::opt_id(ctx, value)?.map(|entry_id| Published {
-        entry_id,
-        duplicate: false,
-    }))
 }
 
 /// The `redis` client for `url`, trusting `options`' CA certificate when one is given.
@@ -166,6 +143,11 @@ impl RedisBackend {
         self.inner.conn.clone()
     }
 
+    /// The loaded scripts.
+    pub(crate) fn scripts(&self) -> &Scripts {
+        &self.inner.scripts
+    }
+
     /// An idempotency helper on this backend's server and key prefix: see [`RedisDedup`](crate::RedisDedup).
     pub fn dedup(&self, namespace: &str, ttl: Duration) -> Result<crate::RedisDedup> {
         crate::RedisDedup::new(self, namespace, ttl)
@@ -207,7 +189,7 @@ impl RedisBackend {
         TopicKeys::new(&self.inner.options.key_prefix, topic)
     }
 
-    fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
+    pub(crate) fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
         Ctx::new(
             command,
             topic,
@@ -225,13 +207,13 @@ impl RedisBackend {
         )
     }
 
-    async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
+    pub(crate) async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
         let mut conn = self.inner.conn.clone();
         cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
     }
 
     /// Runs one of the scripts on `topic`'s keys (stream, index hash, index order); `args` adds its arguments.
-    async fn script(
+    pub(crate) async fn script(
         &self,
         ctx: &Ctx<'_>,
         script: &redis::Script,
@@ -245,145 +227,6 @@ impl RedisBackend {
             .invoke_async::<Value>(&mut conn)
             .await
             .map_err(|err| ctx.map(err))
-    }
-
-    /// Fills `last_id` of [`Error::IdNotGreater`] with the stream's last generated id (one XINFO STREAM, on
-    /// the error path only); other errors pass through.
-    async fn with_last_id(&self, topic: &Topic, err: Error) -> Error {
-        match err {
-            Error::IdNotGreater { topic: name, .. } => {
-                let last_id = match self.stream_info(topic).await {
-                    Ok(info) => info.last_generated_id,
-                    Err(_) => EntryId::MIN,
-                };
-                Error::IdNotGreater { topic: name, last_id }
-            }
-            other => other,
-        }
-    }
-
-    /// The invocation of the append script for one message (indexing `uuid`), in `publish` or `append` mode.
-    fn append_invocation<'s>(
-        &self,
-        script: &'s redis::Script,
-        keys: &TopicKeys,
-        mode: &str,
-        uuid: Uuid,
-        fields: &Fields,
-        options: &AppendOptions,
-    ) -> redis::ScriptInvocation<'s> {
-        let mut invocation = keys.invocation(script);
-        invocation
-            .arg(mode)
-            .arg(uuid.hyphenated().to_string())
-            .arg(if options.trim.is_some() { "1" } else { "0" })
-            .arg(self.inner.options.index_cleanup_batch);
-        args::push_xadd(options, fields, &mut |arg| {
-            invocation.arg(arg);
-        });
-        invocation
-    }
-
-    /// Appends through the script (indexing `uuid`), in `publish` or `append` mode.
-    async fn scripted_append(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        mode: &str,
-        uuid: Uuid,
-        fields: &Fields,
-        options: &AppendOptions,
-    ) -> Result<Option<Published>> {
-        let keys = self.keys(topic);
-        let invocation = self.append_invocation(&self.inner.scripts.append, &keys, mode, uuid, fields, options);
-        let mut conn = self.inner.conn.clone();
-        let value = match invocation.invoke_async::<Value>(&mut conn).await {
-            Ok(value) => value,
-            Err(err) => return Err(self.with_last_id(topic, ctx.map(err)).await),
-        };
-        published_of(ctx, value)
-    }
-
-    /// [`PublishMode::Plain`]: one XADD, never a duplicate.
-    async fn plain_publish(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        message: &Message,
-        options: &AppendOptions,
-    ) -> Result<Option<Published>> {
-        let cmd = args::xadd_message(&self.stream_key(topic), message, options);
-        match self.query(ctx, &cmd).await {
-            Ok(value) => plain_published_of(ctx, value),
-            Err(err) => Err(self.with_last_id(topic, err).await),
-        }
-    }
-
-    /// The replies of a batch of indexed publishes, one per message, in order, from one MULTI/EXEC transaction
-    /// of EVALSHA calls (one round trip). When the server does not know the script (it restarted or its script
-    /// cache was flushed), every call of the transaction fails with NOSCRIPT and none ran, since nothing else
-    /// runs inside a transaction; those calls are then sent again in a second transaction that loads the
-    /// script first.
-    async fn indexed_batch(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        messages: &[Message],
-        options: &AppendOptions,
-    ) -> Result<Vec<Value>> {
-        let script = &self.inner.scripts.append;
-        let keys = self.keys(topic);
-        let invocations: Vec<redis::ScriptInvocation<'_>> = messages
-            .iter()
-            .map(|message| {
-                self.append_invocation(script, &keys, "publish", message.id(), &message.to_fields(), options)
-            })
-            .collect();
-        let transaction = |load: bool, only: Option<&[usize]>| {
-            let mut pipe = redis::pipe();
-            pipe.atomic().ignore_errors();
-            if load {
-                pipe.load_script(script).ignore();
-            }
-            match only {
-                None => invocations.iter().for_each(|invocation| {
-                    pipe.invoke_script(invocation);
-                }),
-                Some(indices) => indices
-                    .iter()
-                    .filter_map(|&i| invocations.get(i))
-                    .for_each(|invocation| {
-                        pipe.invoke_script(invocation);
-                    }),
-            }
-            pipe
-        };
-        let mut conn = self.inner.conn.clone();
-        let mut replies: Vec<Value> = transaction(false, None)
-            .query_async(&mut conn)
-            .await
-            .map_err(|err| ctx.map(err))?;
-        let missing: Vec<usize> = replies
-            .iter()
-            .enumerate()
-            .filter(|(_, reply)| matches!(reply, Value::ServerError(err) if err.code() == "NOSCRIPT"))
-            .map(|(i, _)| i)
-            .collect();
-        if !missing.is_empty() {
-            let retried: Vec<Value> = transaction(true, Some(&missing))
-                .query_async(&mut conn)
-                .await
-                .map_err(|err| ctx.map(err))?;
-            if retried.len() != missing.len() {
-                return Err(ctx.protocol("batch retry after NOSCRIPT: one reply per message expected"));
-            }
-            for (i, reply) in missing.into_iter().zip(retried) {
-                if let Some(slot) = replies.get_mut(i) {
-                    *slot = reply;
-                }
-            }
-        }
-        Ok(replies)
     }
 
     /// Keys of the cursors, mapped back to topics, for multi-topic replies.
@@ -590,38 +433,22 @@ impl RedisBackend {
 impl Backend for RedisBackend {
     async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
         options.validate()?;
-        let ctx = self.ctx("XADD", topic);
-        if let Some(uuid) = uuid_of(&fields) {
+        match uuid_of(&fields) {
             // Keep the index in step with entries that carry a message id, so publish and lookup see them.
-            let published = self
-                .scripted_append(&ctx, topic, "append", uuid, &fields, options)
-                .await?;
-            return Ok(published.map(|p| p.entry_id));
-        }
-        match self
-            .query(&ctx, &args::xadd(&self.stream_key(topic), &fields, options))
-            .await
-        {
-            Ok(value) => reply::opt_id(&ctx, value),
-            Err(err) => Err(self.with_last_id(topic, err).await),
+            Some(uuid) => self.append_indexed(topic, uuid, &fields, options).await,
+            None => self.append_plain(topic, &fields, options).await,
         }
     }
 
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
         options.validate()?;
-        let ctx = self.ctx("XADD", topic);
-        match self.inner.options.publish_mode {
-            PublishMode::Indexed => {
-                self.scripted_append(&ctx, topic, "publish", message.id(), &message.to_fields(), options)
-                    .await
-            }
-            PublishMode::Plain => self.plain_publish(&ctx, topic, message, options).await,
-        }
+        self.publish_one(topic, message, options).await
     }
 
-    /// One round trip for the whole batch: in [`PublishMode::Indexed`], one MULTI/EXEC transaction of the
-    /// publish script's EVALSHA calls (a second round trip only after the server lost its script cache, see
-    /// the crate documentation); in [`PublishMode::Plain`], a pipeline of XADDs. Every message is attempted;
+    /// One round trip for the whole batch: in [`PublishMode::Indexed`](crate::PublishMode::Indexed), one
+    /// MULTI/EXEC transaction of the publish script's EVALSHA calls (a second round trip only after the server
+    /// lost its script cache, see the crate documentation); in [`PublishMode::Plain`](crate::PublishMode::Plain),
+    /// a pipeline of XADDs. Every message is attempted;
     /// the first failure in batch order is returned (messages after it may be published: retry the batch).
     async fn publish_batch(
         &self,
@@ -633,41 +460,7 @@ impl Backend for RedisBackend {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        let ctx = self.ctx("XADD", topic);
-        let mode = self.inner.options.publish_mode;
-        let replies = match mode {
-            PublishMode::Indexed => self.indexed_batch(&ctx, topic, messages, options).await?,
-            PublishMode::Plain => {
-                let key = self.stream_key(topic);
-                let mut pipe = redis::pipe();
-                pipe.ignore_errors();
-                for message in messages {
-                    pipe.add_command(args::xadd_message(&key, message, options));
-                }
-                let mut conn = self.inner.conn.clone();
-                pipe.query_async::<Vec<Value>>(&mut conn)
-                    .await
-                    .map_err(|err| ctx.map(err))?
-            }
-        };
-        if replies.len() != messages.len() {
-            return Err(ctx.protocol("batch publish: one reply per message expected"));
-        }
-        let mut published = Vec::with_capacity(replies.len());
-        for reply in replies {
-            let parsed = match reply.extract_error() {
-                Ok(value) => match mode {
-                    PublishMode::Indexed => published_of(&ctx, value),
-                    PublishMode::Plain => plain_published_of(&ctx, value),
-                },
-                Err(err) => Err(ctx.map(err)),
-            };
-            match parsed {
-                Ok(one) => published.push(one),
-                Err(err) => return Err(self.with_last_id(topic, err).await),
-            }
-        }
-        Ok(published)
+        self.publish_many(topic, messages, options).await
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {

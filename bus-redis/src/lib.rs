@@ -16,6 +16,8 @@
 //! entry holding the UUID, that entry is returned as a duplicate; otherwise the entry is appended and indexed,
 //! atomically, so a publish retried after a timeout never duplicates. [`Backend::append`](bus_core::Backend::append)
 //! of fields that carry a canonical message id indexes them the same way (without the duplicate check).
+//! The script and its calling convention are public ([`RedisBackend::publish_script`]), for baselines that run
+//! the same work by hand through the `redis` crate.
 //!
 //! ## Publishing modes: which write to use
 //! | write | server work | retried after a timeout | lookup by UUID |
@@ -110,6 +112,7 @@ mod dedup;
 mod error;
 mod keys;
 pub mod options;
+mod publish;
 mod redact;
 mod reply;
 mod scripts;
@@ -119,13 +122,5 @@ pub mod testing;
 pub use backend::RedisBackend;
 pub use dedup::RedisDedup;
 
-/// The Lua source of the indexed publish script, for benchmarks that run it raw through the `redis` crate.
-/// Keys: the stream key and the two index keys ([`RedisBackend::index_keys`]). Arguments: `publish`, the UUID,
-/// `0` (no trim), [`RedisOptions::index_cleanup_batch`], then XADD's arguments after the key (`*`, then the
-/// fields). Not a stable interface.
-#[doc(hidden)]
-pub fn __publish_script_source() -> String {
-    scripts::append_source()
-}
 pub use options::{PublishMode, RedisOptions};
 pub use redact::redact_url;
