@@ -387,46 +387,6 @@ impl RedisBackend {
             Error::TopicDeleted { topic }
         }
     }
-
-    async fn lookup_scan(&self, ctx: &Ctx<'_>, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        let options = &self.inner.options;
-        let key = self.stream_key(topic);
-        let mut start = RangeBound::MIN;
-        let mut scanned = 0u64;
-        while scanned < options.lookup_scan_limit {
-            let page = options.lookup_page.min(options.lookup_scan_limit - scanned);
-            let cmd = args::range("XRANGE", &key, start, "+", Some(page));
-            let entries = reply::entries(ctx, self.query(ctx, &cmd).await?)?;
-            let Some(last) = entries.last().map(|e| e.id) else {
-                return Ok(None);
-            };
-            scanned += entries.len() as u64;
-            if let Some(found) = entries.iter().find(|e| uuid_of(&e.fields) == Some(uuid)) {
-                let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
-                    invocation.arg(uuid.hyphenated().to_string()).arg(found.id.to_string());
-                };
-                let remembered = self.script(ctx, &self.inner.scripts.remember, topic, fill).await?;
-                return Ok(Some(reply::opt_id(ctx, remembered)?.unwrap_or(found.id)));
-            }
-            if (entries.len() as u64) < page {
-                return Ok(None);
-            }
-            start = RangeBound::Exclusive(last);
-        }
-        // Scanned the limit: anything left?
-        let cmd = args::range("XRANGE", &key, start, "+", Some(1));
-        if reply::entries(ctx, self.query(ctx, &cmd).await?)?.is_empty() {
-            return Ok(None);
-        }
-        Err(Error::Backend {
-            message: format!(
-                "lookup of message {uuid} on topic '{topic}' gave up: the UUID index does not know it and the \
-                 first {scanned} entries (the scan limit) do not hold it; the topic has more entries, written by \
-                 producers that bypass the index"
-            ),
-            retryable: false,
-        })
-    }
 }
 
 #[async_trait]
@@ -464,15 +424,7 @@ impl Backend for RedisBackend {
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        let ctx = self.ctx("XRANGE", topic);
-        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
-            invocation.arg(uuid.hyphenated().to_string());
-        };
-        let value = self.script(&ctx, &self.inner.scripts.lookup, topic, fill).await?;
-        if let Some(id) = reply::opt_id(&ctx, value)? {
-            return Ok(Some(id));
-        }
-        self.lookup_scan(&ctx, topic, uuid).await
+        self.find(topic, uuid).await
     }
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {

@@ -111,6 +111,7 @@ mod blocking;
 mod dedup;
 mod error;
 mod keys;
+mod lookup;
 pub mod options;
 mod publish;
 mod redact;
