@@ -21,11 +21,10 @@ use bus_core::{
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Cmd, Value};
-use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::args::{self, millis};
-use crate::blocking::{LeaseError, Pool};
+use crate::blocking::Pool;
 use crate::error::{Ctx, auth_failed};
 use crate::keys::{self, TopicKeys};
 use crate::options::RedisOptions;
@@ -115,12 +114,7 @@ impl RedisBackend {
                     }
                 }
             })?;
-        let pool = Arc::new(Pool::new(
-            client,
-            options.connection_timeout,
-            options.max_idle_blocking_connections,
-            options.max_blocking_connections,
-        ));
+        let pool = Arc::new(Pool::new(client, conn.clone(), &options));
         Ok(RedisBackend {
             inner: Arc::new(Inner {
                 conn,
@@ -270,123 +264,6 @@ impl RedisBackend {
             other => other,
         }
     }
-
-    /// Runs a blocking read in chunks of at most `block_chunk` on a dedicated connection. `build` makes the
-    /// command for one chunk's `BLOCK` milliseconds. Returns nil when the whole block timed out; an error
-    /// comes with whether it happened after the first chunk.
-    ///
-    /// The connection is leased once for all the chunks. When all `max_blocking_connections` are leased, the
-    /// wait for one counts against the block: if the block runs out first, the read fails with
-    /// [`Error::Timeout`] (`may_have_executed: false`) without sending anything.
-    async fn blocking(
-        &self,
-        ctx: &Ctx<'_>,
-        block: Duration,
-        build: impl Fn(u64) -> Cmd,
-    ) -> std::result::Result<Value, (Error, bool)> {
-        let deadline = (!block.is_zero()).then(|| Instant::now() + block);
-        let chunk_max = self.inner.options.block_chunk;
-        let mut lease = match self.inner.pool.lease(&self.inner.conn, deadline).await {
-            Ok(lease) => lease,
-            Err(LeaseError::Connect(err)) => return Err((ctx.map(err), false)),
-            Err(LeaseError::Exhausted { max }) => {
-                let err = Error::Timeout {
-                    operation: format!(
-                        "{} (waiting for a free blocking connection: all {max} allowed by \
-                         max_blocking_connections are in use)",
-                        ctx.operation()
-                    ),
-                    elapsed: block,
-                    may_have_executed: false,
-                };
-                return Err((err, false));
-            }
-        };
-        let mut chunk_number = 0u64;
-        loop {
-            let chunk = match deadline {
-                None => chunk_max,
-                Some(deadline) => {
-                    let remaining = deadline.saturating_duration_since(Instant::now());
-                    if remaining.is_zero() && chunk_number > 0 {
-                        return Ok(Value::Nil);
-                    }
-                    remaining.min(chunk_max)
-                }
-            };
-            let ms = args::block_ms(chunk);
-            let cmd = build(ms);
-            let later = chunk_number > 0;
-            let timeout = Duration::from_millis(ms) + self.inner.options.response_timeout;
-            let Some(conn) = lease.start(timeout) else {
-                return Err((ctx.protocol("dedicated connection missing"), later));
-            };
-            let result = cmd.query_async::<Value>(conn).await;
-            match result {
-                Ok(Value::Nil) => lease.done(),
-                Ok(value) => {
-                    lease.done();
-                    return Ok(value);
-                }
-                Err(err) if err.code().is_some() => {
-                    lease.done();
-                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
-                }
-                Err(err) => {
-                    lease.discard(!err.is_timeout());
-                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
-                }
-            }
-            chunk_number += 1;
-        }
-    }
-
-    /// Resolves `$` cursors to the id of each topic's last entry (`0-0` when empty or missing): entries after
-    /// it are exactly those appended from now on, so chunks after the first miss nothing.
-    async fn resolve_new(&self, ctx: &Ctx<'_>, cursors: &[(Topic, ReadCursor)]) -> Result<Vec<(Topic, ReadCursor)>> {
-        let mut resolved = Vec::with_capacity(cursors.len());
-        for (topic, cursor) in cursors {
-            let cursor = match cursor {
-                ReadCursor::After(id) => ReadCursor::After(*id),
-                ReadCursor::New => {
-                    let cmd = args::range("XREVRANGE", &self.stream_key(topic), "+", "-", Some(1));
-                    let topic_ctx = Ctx {
-                        topics: vec![topic],
-                        ..ctx.clone()
-                    };
-                    let last = reply::entries(&topic_ctx, self.query(&topic_ctx, &cmd).await?)?;
-                    ReadCursor::After(last.first().map_or(EntryId::MIN, |e| e.id))
-                }
-            };
-            resolved.push((topic.clone(), cursor));
-        }
-        Ok(resolved)
-    }
-
-    /// Between chunks of a blocking group read the server holds no block: a topic deleted or a group destroyed
-    /// meanwhile shows up as a plain NOGROUP on the next chunk, told apart here as Redis would have told it to
-    /// a reader blocked all along (`UNBLOCKED` or the blocked-group NOGROUP).
-    async fn between_chunks(&self, err: Error) -> Error {
-        let Error::NoGroup { topic, group, .. } = err else {
-            return err;
-        };
-        let key = keys::stream(&self.inner.options.key_prefix, &topic);
-        let mut conn = self.inner.conn.clone();
-        let exists: bool = redis::cmd("EXISTS")
-            .arg(&key)
-            .query_async(&mut conn)
-            .await
-            .unwrap_or(true);
-        if exists {
-            Error::NoGroup {
-                topic,
-                group,
-                command: GroupCommand::Blocked,
-            }
-        } else {
-            Error::TopicDeleted { topic }
-        }
-    }
 }
 
 #[async_trait]
@@ -462,14 +339,12 @@ impl Backend for RedisBackend {
                 }
             }
             Some(block) => {
-                // One chunk keeps `$` as it is; several need it pinned to an id first.
-                let chunked = block.is_zero() || block > self.inner.options.block_chunk;
-                let resolved = if chunked {
-                    self.resolve_new(&ctx, cursors).await?
-                } else {
-                    cursors.to_vec()
-                };
-                let result = self.blocking(&ctx, block, |ms| build(&resolved, Some(ms))).await;
+                let resolved = self.cursors_for_chunks(&ctx, cursors, block).await?;
+                let result = self
+                    .inner
+                    .pool
+                    .block(&ctx, block, |ms| build(&resolved, Some(ms)))
+                    .await;
                 match result {
                     Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                     Ok(value) => value,
@@ -579,7 +454,7 @@ impl Backend for RedisBackend {
                 Ok(value) => value,
                 Err(err) => return Err(self.locate(&topics, err).await),
             },
-            Some(block) => match self.blocking(&ctx, block, |ms| build(Some(ms))).await {
+            Some(block) => match self.inner.pool.block(&ctx, block, |ms| build(Some(ms))).await {
                 Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                 Ok(value) => value,
                 Err((err, true)) => return Err(self.between_chunks(err).await),
