@@ -409,18 +409,7 @@ impl Backend for RedisBackend {
         let value = self
             .script(&ctx, &self.inner.scripts.delete_idle_consumer, topic, fill)
             .await?;
-        let mut parts = reply::array(&ctx, value)?.into_iter();
-        let (Some(outcome), Some(amount)) = (parts.next(), parts.next()) else {
-            return Err(ctx.protocol("conditional consumer delete without outcome and value"));
-        };
-        let amount = reply::uint(&ctx, amount)?;
-        match reply::text(&ctx, outcome)?.as_str() {
-            "deleted" => Ok(ConsumerDelete::Deleted),
-            "pending" => Ok(ConsumerDelete::HasPending(amount)),
-            "idle" => Ok(ConsumerDelete::NotIdle(Duration::from_millis(amount))),
-            "missing" => Ok(ConsumerDelete::NoSuchConsumer),
-            other => Err(ctx.protocol(format!("unknown conditional delete outcome {other:?}"))),
-        }
+        reply::consumer_delete(&ctx, value)
     }
 
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
@@ -476,54 +465,14 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XPENDING");
         cmd.arg(self.stream_key(topic)).arg(group);
-        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
-        let (Some(count), Some(min), Some(max), Some(consumers)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ctx.protocol("XPENDING summary without four elements"));
-        };
-        let consumers = match consumers {
-            Value::Nil => Vec::new(),
-            list => reply::array(&ctx, list)?
-                .into_iter()
-                .map(|pair| {
-                    let mut pair = reply::array(&ctx, pair)?.into_iter();
-                    let (Some(name), Some(count)) = (pair.next(), pair.next()) else {
-                        return Err(ctx.protocol("XPENDING consumer without name and count"));
-                    };
-                    Ok((reply::text(&ctx, name)?, reply::uint(&ctx, count)?))
-                })
-                .collect::<Result<_>>()?,
-        };
-        Ok(PendingSummary {
-            count: reply::uint(&ctx, count)?,
-            min: reply::opt_id(&ctx, min)?,
-            max: reply::opt_id(&ctx, max)?,
-            consumers,
-        })
+        reply::pending_summary(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
         query.validate()?;
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
         let cmd = args::xpending(&self.stream_key(topic), group, query);
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut parts = reply::array(&ctx, item)?.into_iter();
-                let (Some(id), Some(consumer), Some(idle), Some(count)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(ctx.protocol("XPENDING entry without four elements"));
-                };
-                Ok(PendingEntry {
-                    id: reply::id(&ctx, id)?,
-                    consumer: reply::text(&ctx, consumer)?,
-                    idle: Duration::from_millis(reply::uint(&ctx, idle)?),
-                    delivery_count: reply::uint(&ctx, count)?,
-                })
-            })
-            .collect()
+        reply::pending_entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn claim(
@@ -538,12 +487,7 @@ impl Backend for RedisBackend {
         options.validate()?;
         let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
         let cmd = args::xclaim(&self.stream_key(topic), group, consumer, min_idle, ids, options);
-        let value = self.query(&ctx, &cmd).await?;
-        if options.just_id {
-            Ok(Claimed::Ids(reply::ids(&ctx, value)?))
-        } else {
-            Ok(Claimed::Entries(reply::claimed_entries(&ctx, value)?))
-        }
+        reply::claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
 
     async fn auto_claim(
@@ -558,20 +502,7 @@ impl Backend for RedisBackend {
         options.validate()?;
         let ctx = self.ctx("XAUTOCLAIM", topic).group(group, GroupCommand::Pending);
         let cmd = args::xautoclaim(&self.stream_key(topic), group, consumer, min_idle, start, options);
-        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
-        let (Some(next), Some(claimed), Some(deleted)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(ctx.protocol("XAUTOCLAIM reply without three elements"));
-        };
-        let claimed = if options.just_id {
-            Claimed::Ids(reply::ids(&ctx, claimed)?)
-        } else {
-            Claimed::Entries(reply::claimed_entries(&ctx, claimed)?)
-        };
-        Ok(AutoClaimed {
-            next: reply::id(&ctx, next)?,
-            claimed,
-            deleted: reply::ids(&ctx, deleted)?,
-        })
+        reply::auto_claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
@@ -653,60 +584,20 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XINFO STREAM", topic);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("STREAM").arg(self.stream_key(topic));
-        let mut map = reply::info_map(&ctx, self.query(&ctx, &cmd).await?)?;
-        let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-        Ok(StreamInfo {
-            length: reply::uint(&ctx, take("length")?)?,
-            last_generated_id: reply::id(&ctx, take("last-generated-id")?)?,
-            max_deleted_entry_id: reply::id(&ctx, take("max-deleted-entry-id")?)?,
-            entries_added: reply::uint(&ctx, take("entries-added")?)?,
-            groups: reply::uint(&ctx, take("groups")?)?,
-            first_entry: reply::opt_entry(&ctx, take("first-entry")?)?,
-            last_entry: reply::opt_entry(&ctx, take("last-entry")?)?,
-        })
+        reply::stream_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
         let ctx = self.ctx("XINFO GROUPS", topic);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("GROUPS").arg(self.stream_key(topic));
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut map = reply::info_map(&ctx, item)?;
-                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-                Ok(GroupInfo {
-                    name: reply::text(&ctx, take("name")?)?,
-                    consumers: reply::uint(&ctx, take("consumers")?)?,
-                    pending: reply::uint(&ctx, take("pending")?)?,
-                    last_delivered_id: reply::id(&ctx, take("last-delivered-id")?)?,
-                    entries_read: reply::opt_uint(&ctx, take("entries-read")?)?,
-                    // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
-                    // contract's lag is unsigned, so it saturates at 0 as on the other backends.
-                    lag: match take("lag")? {
-                        redis::Value::Nil => None,
-                        value => Some(u64::try_from(reply::int(&ctx, value)?).unwrap_or(0)),
-                    },
-                })
-            })
-            .collect()
+        reply::groups_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
         let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("CONSUMERS").arg(self.stream_key(topic)).arg(group);
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut map = reply::info_map(&ctx, item)?;
-                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-                Ok(ConsumerInfo {
-                    name: reply::text(&ctx, take("name")?)?,
-                    pending: reply::uint(&ctx, take("pending")?)?,
-                    idle: Duration::from_millis(reply::uint(&ctx, take("idle")?)?),
-                })
-            })
-            .collect()
+        reply::consumers_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 }
