@@ -324,42 +324,48 @@ pub(crate) fn stream_info(ctx: &Ctx<'_>, value: Value) -> Result<StreamInfo> {
     })
 }
 
-/// XINFO GROUPS.
-pub(crate) fn groups_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<GroupInfo>> {
+/// A list of XINFO records (XINFO GROUPS, XINFO CONSUMERS), each built by `record` from a `take` that hands
+/// out its fields by name.
+fn info_list<T>(
+    ctx: &Ctx<'_>,
+    value: Value,
+    record: impl Fn(&mut dyn FnMut(&str) -> Result<Value>) -> Result<T>,
+) -> Result<Vec<T>> {
     array(ctx, value)?
         .into_iter()
         .map(|item| {
             let mut map = info_map(ctx, item)?;
-            let mut take = |name: &str| field(ctx, &mut map, name);
-            Ok(GroupInfo {
-                name: text(ctx, take("name")?)?,
-                consumers: uint(ctx, take("consumers")?)?,
-                pending: uint(ctx, take("pending")?)?,
-                last_delivered_id: id(ctx, take("last-delivered-id")?)?,
-                entries_read: opt_uint(ctx, take("entries-read")?)?,
-                // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
-                // contract's lag is unsigned, so it saturates at 0 as on the other backends.
-                lag: match take("lag")? {
-                    Value::Nil => None,
-                    value => Some(u64::try_from(int(ctx, value)?).unwrap_or(0)),
-                },
-            })
+            record(&mut |name| field(ctx, &mut map, name))
         })
         .collect()
 }
 
+/// XINFO GROUPS.
+pub(crate) fn groups_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<GroupInfo>> {
+    info_list(ctx, value, |take| {
+        Ok(GroupInfo {
+            name: text(ctx, take("name")?)?,
+            consumers: uint(ctx, take("consumers")?)?,
+            pending: uint(ctx, take("pending")?)?,
+            last_delivered_id: id(ctx, take("last-delivered-id")?)?,
+            entries_read: opt_uint(ctx, take("entries-read")?)?,
+            // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
+            // contract's lag is unsigned, so it saturates at 0 as on the other backends.
+            lag: match take("lag")? {
+                Value::Nil => None,
+                value => Some(u64::try_from(int(ctx, value)?).unwrap_or(0)),
+            },
+        })
+    })
+}
+
 /// XINFO CONSUMERS.
 pub(crate) fn consumers_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<ConsumerInfo>> {
-    array(ctx, value)?
-        .into_iter()
-        .map(|item| {
-            let mut map = info_map(ctx, item)?;
-            let mut take = |name: &str| field(ctx, &mut map, name);
-            Ok(ConsumerInfo {
-                name: text(ctx, take("name")?)?,
-                pending: uint(ctx, take("pending")?)?,
-                idle: Duration::from_millis(uint(ctx, take("idle")?)?),
-            })
+    info_list(ctx, value, |take| {
+        Ok(ConsumerInfo {
+            name: text(ctx, take("name")?)?,
+            pending: uint(ctx, take("pending")?)?,
+            idle: Duration::from_millis(uint(ctx, take("idle")?)?),
         })
-        .collect()
+    })
 }
