@@ -1,11 +1,15 @@
 //! [`RedisBackend`]: every [`Backend`] method as the Redis 7.0 command it is named after.
 //!
-//! Non-blocking commands share one auto-reconnecting multiplexed connection ([`ConnectionManager`]); blocking
-//! reads lease dedicated connections (see [`crate::blocking`]); publishing, lookups and trims go through the
-//! scripts of [`crate::scripts`] so the UUID index stays atomic with the stream. Arguments are checked with
-//! bus-core's validators first, so argument errors come before key errors exactly as on the other backends.
+//! This module is the map of the crate: each method checks its arguments with bus-core's validators first (so
+//! argument errors come before key errors exactly as on the other backends), builds its command from
+//! [`crate::keys`] and [`crate::args`], runs it, and parses the reply with [`crate::reply`], errors mapped by
+//! [`crate::error`]. Non-blocking commands share one auto-reconnecting multiplexed connection
+//! ([`ConnectionManager`]); blocking reads lease dedicated connections and run in chunks
+//! ([`crate::blocking`]). What needs more than one command lives in its own module: writes
+//! ([`crate::publish`]: the idempotent publish script, plain XADDs, batches) and lookups by UUID
+//! ([`crate::lookup`]); trims and the conditional consumer delete run scripts of [`crate::scripts`] so the
+//! UUID index stays atomic with the stream.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +29,7 @@ use uuid::Uuid;
 
 use crate::args::{self, millis};
 use crate::blocking::Pool;
-use crate::error::{Ctx, auth_failed};
+use crate::error::{Ctx, connect_failed};
 use crate::keys::{self, TopicKeys};
 use crate::options::RedisOptions;
 use crate::redact::{Secrets, redact_url};
@@ -95,25 +99,7 @@ impl RedisBackend {
             .set_max_delay(Duration::from_secs(2));
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
-            .map_err(|err| {
-                let message = secrets.scrub(err.to_string());
-                if err.kind() == redis::ErrorKind::AuthenticationFailed
-                    || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
-                {
-                    auth_failed(&format!("connect {redacted}"))
-                } else if err.is_timeout() {
-                    Error::Timeout {
-                        operation: format!("connect {redacted}"),
-                        elapsed: options.connection_timeout,
-                        may_have_executed: false,
-                    }
-                } else {
-                    Error::Connection {
-                        operation: format!("connect {redacted}"),
-                        message,
-                    }
-                }
-            })?;
+            .map_err(|err| connect_failed(&err, &redacted, &secrets, options.connection_timeout))?;
         let pool = Arc::new(Pool::new(client, conn.clone(), &options));
         Ok(RedisBackend {
             inner: Arc::new(Inner {
@@ -223,14 +209,6 @@ impl RedisBackend {
             .map_err(|err| ctx.map(err))
     }
 
-    /// Keys of the cursors, mapped back to topics, for multi-topic replies.
-    fn key_map<C>(&self, cursors: &[(Topic, C)]) -> HashMap<Vec<u8>, Topic> {
-        cursors
-            .iter()
-            .map(|(topic, _)| (self.stream_key(topic).into_bytes(), topic.clone()))
-            .collect()
-    }
-
     /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED),
     /// finds the topic it concerns with one TYPE per topic (on the error path only).
     async fn locate(&self, topics: &[&Topic], err: Error) -> Error {
@@ -285,8 +263,8 @@ impl Backend for RedisBackend {
     /// One round trip for the whole batch: in [`PublishMode::Indexed`](crate::PublishMode::Indexed), one
     /// MULTI/EXEC transaction of the publish script's EVALSHA calls (a second round trip only after the server
     /// lost its script cache, see the crate documentation); in [`PublishMode::Plain`](crate::PublishMode::Plain),
-    /// a pipeline of XADDs. Every message is attempted;
-    /// the first failure in batch order is returned (messages after it may be published: retry the batch).
+    /// a pipeline of XADDs. Every message is attempted; the first failure in batch order is returned (messages
+    /// after it may be published: retry the batch).
     async fn publish_batch(
         &self,
         topic: &Topic,
@@ -326,7 +304,7 @@ impl Backend for RedisBackend {
         options.validate()?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self.multi_ctx("XREAD", topics.clone());
-        let keys = self.key_map(cursors);
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
         let prefix = &self.inner.options.key_prefix;
         let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
         let value = match options.block {
@@ -434,7 +412,7 @@ impl Backend for RedisBackend {
         let ctx = self
             .multi_ctx("XREADGROUP", topics.clone())
             .group(group, GroupCommand::ReadGroup);
-        let keys = self.key_map(cursors);
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
         let prefix = &self.inner.options.key_prefix;
         let build = |block| args::xreadgroup(prefix, group, consumer, cursors, options, block);
         let value = match options.block {

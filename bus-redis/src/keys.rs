@@ -18,6 +18,8 @@
 //! same rule keeps dedup marks apart from topics: only a dedup key ends in `{<uuid>}`, and only index keys
 //! start with `{`.
 
+use std::collections::HashMap;
+
 use bus_core::Topic;
 use uuid::Uuid;
 
@@ -53,6 +55,14 @@ impl TopicKeys {
         invocation.key(&self.ids).key(&self.order);
         invocation
     }
+}
+
+/// The topics of a multi-topic read by their stream keys, to map the keys of its reply back to topics.
+pub(crate) fn topics_by_key<C>(prefix: &str, cursors: &[(Topic, C)]) -> HashMap<Vec<u8>, Topic> {
+    cursors
+        .iter()
+        .map(|(topic, _)| (stream(prefix, topic.as_str()).into_bytes(), topic.clone()))
+        .collect()
 }
 
 /// The key marking `uuid` as seen in a dedup `namespace`.
