@@ -117,8 +117,7 @@ impl RedisBackend {
         &self.inner.options
     }
 
-    /// The shared multiplexed connection, for helpers of this crate that run their own commands
-    /// ([`RedisDedup`](crate::RedisDedup)).
+    /// The shared multiplexed connection, for the modules that send pipelines or scripts of their own.
     pub(crate) fn connection(&self) -> ConnectionManager {
         self.inner.conn.clone()
     }
@@ -187,6 +186,7 @@ impl RedisBackend {
         )
     }
 
+    /// Runs one command on the shared connection, its errors mapped for `ctx`.
     pub(crate) async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
         let mut conn = self.inner.conn.clone();
         cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))

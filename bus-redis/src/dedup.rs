@@ -113,11 +113,6 @@ impl RedisDedup {
         Ctx::multi(command, Vec::new(), &options.key_prefix, options.response_timeout)
     }
 
-    async fn query(&self, ctx: &Ctx<'_>, cmd: &redis::Cmd) -> Result<Value> {
-        let mut conn = self.backend.connection();
-        cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
-    }
-
     /// Marks `uuid` as seen (for `ttl`) and says whether this is the first time within the TTL: true when it
     /// was not marked, false for a duplicate. One `SET key 1 NX PX <ttl>`.
     pub async fn first_time(&self, uuid: Uuid) -> Result<bool> {
@@ -128,7 +123,7 @@ impl RedisDedup {
             .arg("NX")
             .arg("PX")
             .arg(millis(self.ttl));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Okay => Ok(true),
             Value::Nil => Ok(false),
             Value::SimpleString(s) if s == "OK" => Ok(true),
@@ -141,7 +136,7 @@ impl RedisDedup {
         let ctx = self.ctx("EXISTS");
         let mut cmd = redis::cmd("EXISTS");
         cmd.arg(self.key(uuid));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Int(n) => Ok(n > 0),
             other => Err(ctx.protocol(format!("an integer expected, got {other:?}"))),
         }
@@ -152,7 +147,7 @@ impl RedisDedup {
         let ctx = self.ctx("DEL");
         let mut cmd = redis::cmd("DEL");
         cmd.arg(self.key(uuid));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Int(n) => Ok(n > 0),
             other => Err(ctx.protocol(format!("an integer expected, got {other:?}"))),
         }
