@@ -5,9 +5,10 @@
 //!
 //! # Keys
 //! - The stream of a topic is the key `<prefix><topic>` ([`RedisOptions::key_prefix`], empty by default).
-//! - Its UUID index lives in `{<prefix><topic>}:ids` (hash `uuid -> entry id`) and `{<prefix><topic>}:ids:order`
+//! - Its UUID index lives in `{<prefix><topic>}:ids` (hash `uuid -> entry ids`) and `{<prefix><topic>}:ids:order`
 //!   (the same entries in id order, so trims can drop theirs). The hash tag is the stream key, so a Redis
-//!   Cluster keeps all three in one slot. Dropping a topic deletes all three.
+//!   Cluster keeps all three in one slot. Dropping a topic deletes all three; expiring it expires all three.
+//!   [`RedisBackend::stream_key`] and [`RedisBackend::index_keys`] name them for a topic.
 //! - The idempotency helper [`RedisDedup`] keeps one expiring key per message UUID,
 //!   `<prefix>dedup:<namespace>:{<uuid>}` (braces cannot appear in topic names, so it never meets a topic's keys).
 //!
