@@ -69,12 +69,16 @@ fn env() -> Env {
         .build()
         .unwrap();
     let url = server.url().to_owned();
+    let script = RedisBackend::publish_script();
     let (raw, plain, indexed) = rt.block_on(async {
-        let raw = redis::Client::open(url.as_str())
+        let mut raw = redis::Client::open(url.as_str())
             .unwrap()
             .get_multiplexed_async_connection()
             .await
             .unwrap();
+        // Pipelines and transactions send EVALSHA without reloading after NOSCRIPT, so the raw batch arms need
+        // the script loaded even when a filter runs them without the single-call arm.
+        script.prepare_invoke().load_async(&mut raw).await.unwrap();
         let plain = server
             .backend_with(RedisOptions::new().publish_mode(PublishMode::Plain))
             .await
@@ -90,7 +94,7 @@ fn env() -> Env {
         plain,
         cleanup: indexed.options().index_cleanup_batch,
         indexed,
-        script: RedisBackend::publish_script(),
+        script,
     }
 }
 
