@@ -1,32 +1,38 @@
 //! [`RedisBackend`]: every [`Backend`] method as the Redis 7.0 command it is named after.
 //!
-//! Non-blocking commands share one auto-reconnecting multiplexed connection ([`ConnectionManager`]); blocking
-//! reads lease dedicated connections (see [`crate::blocking`]); publishing, lookups and trims go through the
-//! scripts of [`crate::scripts`] so the UUID index stays atomic with the stream. Arguments are checked with
-//! bus-core's validators first, so argument errors come before key errors exactly as on the other backends.
+//! This module is the map of the crate: each method checks its arguments with bus-core's validators first (so
+//! argument errors come before key errors exactly as on the other backends), builds its command from
+//! [`crate::keys`] and [`crate::args`], runs it, and parses the reply with [`crate::reply`], errors mapped by
+//! [`crate::error`]. Non-blocking commands share one auto-reconnecting multiplexed connection
+//! ([`ConnectionManager`]); blocking reads lease dedicated connections and run in chunks
+//! ([`crate::blocking`]). What needs more than one command lives in its own module: writes
+//! ([`crate::publish`]: the idempotent publish script, plain XADDs, batches) and lookups by UUID
+//! ([`crate::lookup`]); trims and the conditional consumer delete run scripts of [`crate::scripts`] so the
+//! UUID index stays atomic with the stream.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bus_core::message::{ID_FIELD, PAYLOAD_FIELD, uuid_of};
+use bus_core::message::uuid_of;
 use bus_core::options::validate_entries_read;
 use bus_core::{
     AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
     EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
     PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
-    ReadReply, Result, StreamInfo, Topic, Trim, TrimStrategy,
+    ReadReply, Result, StreamInfo, Topic, Trim,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Cmd, Value};
-use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::blocking::{LeaseError, Pool};
-use crate::error::{Ctx, auth_failed, millis};
-use crate::options::{PublishMode, RedisOptions, redact_url};
+use crate::args::{self, millis};
+use crate::blocking::Pool;
+use crate::error::{Ctx, connect_failed};
+use crate::keys::{self, TopicKeys};
+use crate::options::RedisOptions;
+use crate::redact::{Secrets, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
 
@@ -57,121 +63,6 @@ impl fmt::Debug for RedisBackend {
     }
 }
 
-/// Passwords found in a URL, to scrub them from messages of the `redis` crate.
-fn secrets_of(url: &str) -> Vec<String> {
-    let mut secrets = Vec::new();
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if let Some((user_info, _)) = authority.rsplit_once('@')
-        && let Some((_, password)) = user_info.split_once(':')
-        && !password.is_empty()
-    {
-        secrets.push(password.to_owned());
-    }
-    if let Some((_, query)) = rest.split_once('?') {
-        for pair in query.split('&') {
-            if let Some((name, value)) = pair.split_once('=')
-                && (name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password"))
-                && !value.is_empty()
-            {
-                secrets.push(value.to_owned());
-            }
-        }
-    }
-    secrets
-}
-
-fn scrub(message: String, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(message, |message, secret| message.replace(secret.as_str(), "***"))
-}
-
-/// `BLOCK` milliseconds of a duration: rounded up, at least 1 (0 would block forever).
-fn block_ms(duration: Duration) -> u64 {
-    let ms = millis(duration);
-    let ms = if Duration::from_millis(ms) < duration {
-        ms.saturating_add(1)
-    } else {
-        ms
-    };
-    ms.max(1)
-}
-
-/// Writes the trim arguments (`MAXLEN|MINID =|~ threshold [LIMIT n]`) through `push`.
-fn push_trim_args(trim: &Trim, push: &mut impl FnMut(&[u8])) {
-    let (name, threshold) = match trim.strategy {
-        TrimStrategy::MaxLen(len) => ("MAXLEN", len.to_string()),
-        TrimStrategy::MinId(id) => ("MINID", id.to_string()),
-    };
-    push(name.as_bytes());
-    push(if trim.approx { b"~" } else { b"=" });
-    push(threshold.as_bytes());
-    if let Some(limit) = trim.limit {
-        push(b"LIMIT");
-        push(limit.to_string().as_bytes());
-    }
-}
-
-/// Writes the arguments of XADD between the key and the fields (`[NOMKSTREAM] [trim] id`) through `push`.
-fn push_xadd_head(options: &AppendOptions, push: &mut impl FnMut(&[u8])) {
-    if options.no_mkstream {
-        push(b"NOMKSTREAM");
-    }
-    if let Some(trim) = &options.trim {
-        push_trim_args(trim, push);
-    }
-    push(options.id.to_string().as_bytes());
-}
-
-/// XADD of a message's envelope (`id` = canonical UUID text, `payload` = JSON), written straight from the
-/// message: the same command as XADD of [`Message::to_fields`], without building the fields first.
-fn xadd_message(key: &str, message: &Message, options: &AppendOptions) -> Cmd {
-    let mut cmd = redis::cmd("XADD");
-    cmd.arg(key);
-    push_xadd_head(options, &mut |arg| {
-        cmd.arg(arg);
-    });
-    let mut uuid = Uuid::encode_buffer();
-    cmd.arg(ID_FIELD)
-        .arg(message.id().hyphenated().encode_lower(&mut uuid).as_bytes())
-        .arg(PAYLOAD_FIELD)
-        .arg(message.payload());
-    cmd
-}
-
-/// Writes the arguments of XADD after the key through `push`, field values without an intermediate copy.
-fn push_xadd_args(options: &AppendOptions, fields: &Fields, push: &mut impl FnMut(&[u8])) {
-    push_xadd_head(options, push);
-    for (name, value) in fields.iter() {
-        push(name);
-        push(value);
-    }
-}
-
-/// The reply of the append script: `{entry_id, duplicate}`, or nil (NOMKSTREAM on a missing topic).
-fn published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
-    if value == Value::Nil {
-        return Ok(None);
-    }
-    let mut parts = reply::array(ctx, value)?.into_iter();
-    let (Some(id), Some(duplicate)) = (parts.next(), parts.next()) else {
-        return Err(ctx.protocol("publish script reply without id and flag"));
-    };
-    Ok(Some(Published {
-        entry_id: reply::id(ctx, id)?,
-        duplicate: reply::int(ctx, duplicate)? == 1,
-    }))
-}
-
-/// The reply of a plain XADD as a publish result (never a duplicate).
-fn plain_published_of(ctx: &Ctx<'_>, value: Value) -> Result<Option<Published>> {
-    Ok(reply::opt_id(ctx, value)?.map(|entry_id| Published {
-        entry_id,
-        duplicate: false,
-    }))
-}
-
 /// The `redis` client for `url`, trusting `options`' CA certificate when one is given.
 fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
     #[cfg(feature = "tls")]
@@ -194,11 +85,11 @@ impl RedisBackend {
     pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisBackend> {
         options.validate()?;
         let redacted = redact_url(url);
-        let secrets = secrets_of(url);
+        let secrets = Secrets::of(url);
         let client = open_client(url, &options).map_err(|err| {
             Error::invalid_argument(format!(
                 "invalid Redis URL {redacted}: {}",
-                scrub(err.to_string(), &secrets)
+                secrets.scrub(err.to_string())
             ))
         })?;
         let config = ConnectionManagerConfig::new()
@@ -208,31 +99,8 @@ impl RedisBackend {
             .set_max_delay(Duration::from_secs(2));
         let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
-            .map_err(|err| {
-                let message = scrub(err.to_string(), &secrets);
-                if err.kind() == redis::ErrorKind::AuthenticationFailed
-                    || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
-                {
-                    auth_failed(&format!("connect {redacted}"))
-                } else if err.is_timeout() {
-                    Error::Timeout {
-                        operation: format!("connect {redacted}"),
-                        elapsed: options.connection_timeout,
-                        may_have_executed: false,
-                    }
-                } else {
-                    Error::Connection {
-                        operation: format!("connect {redacted}"),
-                        message,
-                    }
-                }
-            })?;
-        let pool = Arc::new(Pool::new(
-            client,
-            options.connection_timeout,
-            options.max_idle_blocking_connections,
-            options.max_blocking_connections,
-        ));
+            .map_err(|err| connect_failed(&err, &redacted, &secrets, options.connection_timeout))?;
+        let pool = Arc::new(Pool::new(client, conn.clone(), &options));
         Ok(RedisBackend {
             inner: Arc::new(Inner {
                 conn,
@@ -249,10 +117,14 @@ impl RedisBackend {
         &self.inner.options
     }
 
-    /// The shared multiplexed connection, for helpers of this crate that run their own commands
-    /// ([`RedisDedup`](crate::RedisDedup)).
+    /// The shared multiplexed connection, for the modules that send pipelines or scripts of their own.
     pub(crate) fn connection(&self) -> ConnectionManager {
         self.inner.conn.clone()
+    }
+
+    /// The loaded scripts.
+    pub(crate) fn scripts(&self) -> &Scripts {
+        &self.inner.scripts
     }
 
     /// An idempotency helper on this backend's server and key prefix: see [`RedisDedup`](crate::RedisDedup).
@@ -260,29 +132,43 @@ impl RedisBackend {
         crate::RedisDedup::new(self, namespace, ttl)
     }
 
-    /// Appends `STREAMS key… id…` for a multi-topic read (XREAD, XREADGROUP).
-    fn push_streams<C: std::fmt::Display>(&self, cmd: &mut redis::Cmd, cursors: &[(Topic, C)]) {
-        cmd.arg("STREAMS");
-        for (topic, _) in cursors {
-            cmd.arg(self.stream_key(topic));
-        }
-        for (_, cursor) in cursors {
-            cmd.arg(cursor.to_string());
-        }
-    }
-
-    /// The stream key of a topic: the key prefix followed by the topic name.
+    /// The stream key of a topic: the [key prefix](RedisOptions::key_prefix) followed by the topic name. This
+    /// is the key other clients (`redis-cli`, producers in other languages) read and write.
+    ///
+    /// ```no_run
+    /// # async fn example() -> bus_core::Result<()> {
+    /// use bus_core::Topic;
+    /// use bus_redis::{RedisBackend, RedisOptions};
+    ///
+    /// let options = RedisOptions::new().key_prefix("app:");
+    /// let backend = RedisBackend::connect("redis://127.0.0.1:6379", options).await?;
+    /// let topic = Topic::new("chat:42")?;
+    /// assert_eq!(backend.stream_key(&topic), "app:chat:42");
+    /// let (ids, order) = backend.index_keys(&topic);
+    /// assert_eq!(ids, "{app:chat:42}:ids");
+    /// assert_eq!(order, "{app:chat:42}:ids:order");
+    /// # Ok(()) }
+    /// ```
     pub fn stream_key(&self, topic: &Topic) -> String {
-        format!("{}{}", self.inner.options.key_prefix, topic.as_str())
+        keys::stream(&self.inner.options.key_prefix, topic.as_str())
     }
 
-    /// The UUID index keys of a topic: the hash `{<stream key>}:ids` and its order set `{<stream key>}:ids:order`.
+    /// The UUID index keys of a topic: the hash `{<stream key>}:ids` (`uuid -> entry ids`) and its order set
+    /// `{<stream key>}:ids:order`, hash-tagged by the stream key so a Redis Cluster keeps them in the
+    /// stream's slot. Together with [`stream_key`](Self::stream_key) they are all the keys a topic uses:
+    /// what to delete to remove a topic by hand.
+    /// See [`stream_key`](Self::stream_key) for an example.
     pub fn index_keys(&self, topic: &Topic) -> (String, String) {
-        let key = self.stream_key(topic);
-        (format!("{{{key}}}:ids"), format!("{{{key}}}:ids:order"))
+        let TopicKeys { ids, order, .. } = self.keys(topic);
+        (ids, order)
     }
 
-    fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
+    /// All three keys of a topic.
+    pub(crate) fn keys(&self, topic: &Topic) -> TopicKeys {
+        TopicKeys::new(&self.inner.options.key_prefix, topic)
+    }
+
+    pub(crate) fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
         Ctx::new(
             command,
             topic,
@@ -300,195 +186,27 @@ impl RedisBackend {
         )
     }
 
-    async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
+    /// Runs one command on the shared connection, its errors mapped for `ctx`.
+    pub(crate) async fn query(&self, ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Value> {
         let mut conn = self.inner.conn.clone();
         cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
     }
 
     /// Runs one of the scripts on `topic`'s keys (stream, index hash, index order); `args` adds its arguments.
-    async fn script(
+    pub(crate) async fn script(
         &self,
         ctx: &Ctx<'_>,
         script: &redis::Script,
         topic: &Topic,
         args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
     ) -> Result<Value> {
-        let key = self.stream_key(topic);
-        let (idx, ord) = self.index_keys(topic);
-        let mut invocation = script.key(&key);
-        invocation.key(&idx).key(&ord);
+        let mut invocation = self.keys(topic).invocation(script);
         args(&mut invocation);
         let mut conn = self.inner.conn.clone();
         invocation
             .invoke_async::<Value>(&mut conn)
             .await
             .map_err(|err| ctx.map(err))
-    }
-
-    /// Fills `last_id` of [`Error::IdNotGreater`] with the stream's last generated id (one XINFO STREAM, on
-    /// the error path only); other errors pass through.
-    async fn with_last_id(&self, topic: &Topic, err: Error) -> Error {
-        match err {
-            Error::IdNotGreater { topic: name, .. } => {
-                let last_id = match self.stream_info(topic).await {
-                    Ok(info) => info.last_generated_id,
-                    Err(_) => EntryId::MIN,
-                };
-                Error::IdNotGreater { topic: name, last_id }
-            }
-            other => other,
-        }
-    }
-
-    /// The invocation of the append script for one message (indexing `uuid`), in `publish` or `append` mode.
-    fn append_invocation<'s>(
-        &self,
-        script: &'s redis::Script,
-        keys: &(String, String, String),
-        mode: &str,
-        uuid: Uuid,
-        fields: &Fields,
-        options: &AppendOptions,
-    ) -> redis::ScriptInvocation<'s> {
-        let (key, idx, ord) = keys;
-        let mut invocation = script.key(key);
-        invocation
-            .key(idx)
-            .key(ord)
-            .arg(mode)
-            .arg(uuid.hyphenated().to_string())
-            .arg(if options.trim.is_some() { "1" } else { "0" })
-            .arg(self.inner.options.index_cleanup_batch);
-        push_xadd_args(options, fields, &mut |arg| {
-            invocation.arg(arg);
-        });
-        invocation
-    }
-
-    /// The stream key and both index keys of a topic.
-    fn script_keys(&self, topic: &Topic) -> (String, String, String) {
-        let (idx, ord) = self.index_keys(topic);
-        (self.stream_key(topic), idx, ord)
-    }
-
-    /// Appends through the script (indexing `uuid`), in `publish` or `append` mode.
-    async fn scripted_append(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        mode: &str,
-        uuid: Uuid,
-        fields: &Fields,
-        options: &AppendOptions,
-    ) -> Result<Option<Published>> {
-        let keys = self.script_keys(topic);
-        let invocation = self.append_invocation(&self.inner.scripts.append, &keys, mode, uuid, fields, options);
-        let mut conn = self.inner.conn.clone();
-        let value = match invocation.invoke_async::<Value>(&mut conn).await {
-            Ok(value) => value,
-            Err(err) => return Err(self.with_last_id(topic, ctx.map(err)).await),
-        };
-        published_of(ctx, value)
-    }
-
-    /// XADD of raw fields, without the script.
-    fn xadd(&self, topic: &Topic, fields: &Fields, options: &AppendOptions) -> Cmd {
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(self.stream_key(topic));
-        push_xadd_args(options, fields, &mut |arg| {
-            cmd.arg(arg);
-        });
-        cmd
-    }
-
-    /// [`PublishMode::Plain`]: one XADD, never a duplicate.
-    async fn plain_publish(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        message: &Message,
-        options: &AppendOptions,
-    ) -> Result<Option<Published>> {
-        let cmd = xadd_message(&self.stream_key(topic), message, options);
-        match self.query(ctx, &cmd).await {
-            Ok(value) => plain_published_of(ctx, value),
-            Err(err) => Err(self.with_last_id(topic, err).await),
-        }
-    }
-
-    /// The replies of a batch of indexed publishes, one per message, in order, from one MULTI/EXEC transaction
-    /// of EVALSHA calls (one round trip). When the server does not know the script (it restarted or its script
-    /// cache was flushed), every call of the transaction fails with NOSCRIPT and none ran, since nothing else
-    /// runs inside a transaction; those calls are then sent again in a second transaction that loads the
-    /// script first.
-    async fn indexed_batch(
-        &self,
-        ctx: &Ctx<'_>,
-        topic: &Topic,
-        messages: &[Message],
-        options: &AppendOptions,
-    ) -> Result<Vec<Value>> {
-        let script = &self.inner.scripts.append;
-        let keys = self.script_keys(topic);
-        let invocations: Vec<redis::ScriptInvocation<'_>> = messages
-            .iter()
-            .map(|message| {
-                self.append_invocation(script, &keys, "publish", message.id(), &message.to_fields(), options)
-            })
-            .collect();
-        let transaction = |load: bool, only: Option<&[usize]>| {
-            let mut pipe = redis::pipe();
-            pipe.atomic().ignore_errors();
-            if load {
-                pipe.load_script(script).ignore();
-            }
-            match only {
-                None => invocations.iter().for_each(|invocation| {
-                    pipe.invoke_script(invocation);
-                }),
-                Some(indices) => indices
-                    .iter()
-                    .filter_map(|&i| invocations.get(i))
-                    .for_each(|invocation| {
-                        pipe.invoke_script(invocation);
-                    }),
-            }
-            pipe
-        };
-        let mut conn = self.inner.conn.clone();
-        let mut replies: Vec<Value> = transaction(false, None)
-            .query_async(&mut conn)
-            .await
-            .map_err(|err| ctx.map(err))?;
-        let missing: Vec<usize> = replies
-            .iter()
-            .enumerate()
-            .filter(|(_, reply)| matches!(reply, Value::ServerError(err) if err.code() == "NOSCRIPT"))
-            .map(|(i, _)| i)
-            .collect();
-        if !missing.is_empty() {
-            let retried: Vec<Value> = transaction(true, Some(&missing))
-                .query_async(&mut conn)
-                .await
-                .map_err(|err| ctx.map(err))?;
-            if retried.len() != missing.len() {
-                return Err(ctx.protocol("batch retry after NOSCRIPT: one reply per message expected"));
-            }
-            for (i, reply) in missing.into_iter().zip(retried) {
-                if let Some(slot) = replies.get_mut(i) {
-                    *slot = reply;
-                }
-            }
-        }
-        Ok(replies)
-    }
-
-    /// Keys of the cursors, mapped back to topics, for multi-topic replies.
-    fn key_map<C>(&self, cursors: &[(Topic, C)]) -> HashMap<Vec<u8>, Topic> {
-        cursors
-            .iter()
-            .map(|(topic, _)| (self.stream_key(topic).into_bytes(), topic.clone()))
-            .collect()
     }
 
     /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED),
@@ -524,202 +242,29 @@ impl RedisBackend {
             other => other,
         }
     }
-
-    /// Runs a blocking read in chunks of at most `block_chunk` on a dedicated connection. `build` makes the
-    /// command for one chunk's `BLOCK` milliseconds. Returns nil when the whole block timed out; an error
-    /// comes with whether it happened after the first chunk.
-    ///
-    /// The connection is leased once for all the chunks. When all `max_blocking_connections` are leased, the
-    /// wait for one counts against the block: if the block runs out first, the read fails with
-    /// [`Error::Timeout`] (`may_have_executed: false`) without sending anything.
-    async fn blocking(
-        &self,
-        ctx: &Ctx<'_>,
-        block: Duration,
-        build: impl Fn(u64) -> Cmd,
-    ) -> std::result::Result<Value, (Error, bool)> {
-        let deadline = (!block.is_zero()).then(|| Instant::now() + block);
-        let chunk_max = self.inner.options.block_chunk;
-        let mut lease = match self.inner.pool.lease(&self.inner.conn, deadline).await {
-            Ok(lease) => lease,
-            Err(LeaseError::Connect(err)) => return Err((ctx.map(err), false)),
-            Err(LeaseError::Exhausted { max }) => {
-                let err = Error::Timeout {
-                    operation: format!(
-                        "{} (waiting for a free blocking connection: all {max} allowed by \
-                         max_blocking_connections are in use)",
-                        ctx.operation()
-                    ),
-                    elapsed: block,
-                    may_have_executed: false,
-                };
-                return Err((err, false));
-            }
-        };
-        let mut chunk_number = 0u64;
-        loop {
-            let chunk = match deadline {
-                None => chunk_max,
-                Some(deadline) => {
-                    let remaining = deadline.saturating_duration_since(Instant::now());
-                    if remaining.is_zero() && chunk_number > 0 {
-                        return Ok(Value::Nil);
-                    }
-                    remaining.min(chunk_max)
-                }
-            };
-            let ms = block_ms(chunk);
-            let cmd = build(ms);
-            let later = chunk_number > 0;
-            let timeout = Duration::from_millis(ms) + self.inner.options.response_timeout;
-            let Some(conn) = lease.start(timeout) else {
-                return Err((ctx.protocol("dedicated connection missing"), later));
-            };
-            let result = cmd.query_async::<Value>(conn).await;
-            match result {
-                Ok(Value::Nil) => lease.done(),
-                Ok(value) => {
-                    lease.done();
-                    return Ok(value);
-                }
-                Err(err) if err.code().is_some() => {
-                    lease.done();
-                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
-                }
-                Err(err) => {
-                    lease.discard(!err.is_timeout());
-                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
-                }
-            }
-            chunk_number += 1;
-        }
-    }
-
-    /// Resolves `$` cursors to the id of each topic's last entry (`0-0` when empty or missing): entries after
-    /// it are exactly those appended from now on, so chunks after the first miss nothing.
-    async fn resolve_new(&self, ctx: &Ctx<'_>, cursors: &[(Topic, ReadCursor)]) -> Result<Vec<(Topic, ReadCursor)>> {
-        let mut resolved = Vec::with_capacity(cursors.len());
-        for (topic, cursor) in cursors {
-            let cursor = match cursor {
-                ReadCursor::After(id) => ReadCursor::After(*id),
-                ReadCursor::New => {
-                    let mut cmd = redis::cmd("XREVRANGE");
-                    cmd.arg(self.stream_key(topic)).arg("+").arg("-").arg("COUNT").arg(1);
-                    let topic_ctx = Ctx {
-                        topics: vec![topic],
-                        ..ctx.clone()
-                    };
-                    let last = reply::entries(&topic_ctx, self.query(&topic_ctx, &cmd).await?)?;
-                    ReadCursor::After(last.first().map_or(EntryId::MIN, |e| e.id))
-                }
-            };
-            resolved.push((topic.clone(), cursor));
-        }
-        Ok(resolved)
-    }
-
-    /// Between chunks of a blocking group read the server holds no block: a topic deleted or a group destroyed
-    /// meanwhile shows up as a plain NOGROUP on the next chunk, told apart here as Redis would have told it to
-    /// a reader blocked all along (`UNBLOCKED` or the blocked-group NOGROUP).
-    async fn between_chunks(&self, err: Error) -> Error {
-        let Error::NoGroup { topic, group, .. } = err else {
-            return err;
-        };
-        let key = format!("{}{topic}", self.inner.options.key_prefix);
-        let mut conn = self.inner.conn.clone();
-        let exists: bool = redis::cmd("EXISTS")
-            .arg(&key)
-            .query_async(&mut conn)
-            .await
-            .unwrap_or(true);
-        if exists {
-            Error::NoGroup {
-                topic,
-                group,
-                command: GroupCommand::Blocked,
-            }
-        } else {
-            Error::TopicDeleted { topic }
-        }
-    }
-
-    async fn lookup_scan(&self, ctx: &Ctx<'_>, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        let options = &self.inner.options;
-        let key = self.stream_key(topic);
-        let mut start = RangeBound::MIN;
-        let mut scanned = 0u64;
-        while scanned < options.lookup_scan_limit {
-            let page = options.lookup_page.min(options.lookup_scan_limit - scanned);
-            let mut cmd = redis::cmd("XRANGE");
-            cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(page);
-            let entries = reply::entries(ctx, self.query(ctx, &cmd).await?)?;
-            let Some(last) = entries.last().map(|e| e.id) else {
-                return Ok(None);
-            };
-            scanned += entries.len() as u64;
-            if let Some(found) = entries.iter().find(|e| uuid_of(&e.fields) == Some(uuid)) {
-                let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
-                    invocation.arg(uuid.hyphenated().to_string()).arg(found.id.to_string());
-                };
-                let remembered = self.script(ctx, &self.inner.scripts.remember, topic, fill).await?;
-                return Ok(Some(reply::opt_id(ctx, remembered)?.unwrap_or(found.id)));
-            }
-            if (entries.len() as u64) < page {
-                return Ok(None);
-            }
-            start = RangeBound::Exclusive(last);
-        }
-        // Scanned the limit: anything left?
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(&key).arg(start.to_string()).arg("+").arg("COUNT").arg(1);
-        if reply::entries(ctx, self.query(ctx, &cmd).await?)?.is_empty() {
-            return Ok(None);
-        }
-        Err(Error::Backend {
-            message: format!(
-                "lookup of message {uuid} on topic '{topic}' gave up: the UUID index does not know it and the \
-                 first {scanned} entries (the scan limit) do not hold it; the topic has more entries, written by \
-                 producers that bypass the index"
-            ),
-            retryable: false,
-        })
-    }
 }
 
 #[async_trait]
 impl Backend for RedisBackend {
     async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>> {
         options.validate()?;
-        let ctx = self.ctx("XADD", topic);
-        if let Some(uuid) = uuid_of(&fields) {
+        match uuid_of(&fields) {
             // Keep the index in step with entries that carry a message id, so publish and lookup see them.
-            let published = self
-                .scripted_append(&ctx, topic, "append", uuid, &fields, options)
-                .await?;
-            return Ok(published.map(|p| p.entry_id));
-        }
-        match self.query(&ctx, &self.xadd(topic, &fields, options)).await {
-            Ok(value) => reply::opt_id(&ctx, value),
-            Err(err) => Err(self.with_last_id(topic, err).await),
+            Some(uuid) => self.append_indexed(topic, uuid, &fields, options).await,
+            None => self.append_plain(topic, &fields, options).await,
         }
     }
 
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
         options.validate()?;
-        let ctx = self.ctx("XADD", topic);
-        match self.inner.options.publish_mode {
-            PublishMode::Indexed => {
-                self.scripted_append(&ctx, topic, "publish", message.id(), &message.to_fields(), options)
-                    .await
-            }
-            PublishMode::Plain => self.plain_publish(&ctx, topic, message, options).await,
-        }
+        self.publish_one(topic, message, options).await
     }
 
-    /// One round trip for the whole batch: in [`PublishMode::Indexed`], one MULTI/EXEC transaction of the
-    /// publish script's EVALSHA calls (a second round trip only after the server lost its script cache, see
-    /// the crate documentation); in [`PublishMode::Plain`], a pipeline of XADDs. Every message is attempted;
-    /// the first failure in batch order is returned (messages after it may be published: retry the batch).
+    /// One round trip for the whole batch: in [`PublishMode::Indexed`](crate::PublishMode::Indexed), one
+    /// MULTI/EXEC transaction of the publish script's EVALSHA calls (a second round trip only after the server
+    /// lost its script cache, see the crate documentation); in [`PublishMode::Plain`](crate::PublishMode::Plain),
+    /// a pipeline of XADDs. Every message is attempted; the first failure in batch order is returned (messages
+    /// after it may be published: retry the batch).
     async fn publish_batch(
         &self,
         topic: &Topic,
@@ -730,64 +275,16 @@ impl Backend for RedisBackend {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        let ctx = self.ctx("XADD", topic);
-        let mode = self.inner.options.publish_mode;
-        let replies = match mode {
-            PublishMode::Indexed => self.indexed_batch(&ctx, topic, messages, options).await?,
-            PublishMode::Plain => {
-                let key = self.stream_key(topic);
-                let mut pipe = redis::pipe();
-                pipe.ignore_errors();
-                for message in messages {
-                    pipe.add_command(xadd_message(&key, message, options));
-                }
-                let mut conn = self.inner.conn.clone();
-                pipe.query_async::<Vec<Value>>(&mut conn)
-                    .await
-                    .map_err(|err| ctx.map(err))?
-            }
-        };
-        if replies.len() != messages.len() {
-            return Err(ctx.protocol("batch publish: one reply per message expected"));
-        }
-        let mut published = Vec::with_capacity(replies.len());
-        for reply in replies {
-            let parsed = match reply.extract_error() {
-                Ok(value) => match mode {
-                    PublishMode::Indexed => published_of(&ctx, value),
-                    PublishMode::Plain => plain_published_of(&ctx, value),
-                },
-                Err(err) => Err(ctx.map(err)),
-            };
-            match parsed {
-                Ok(one) => published.push(one),
-                Err(err) => return Err(self.with_last_id(topic, err).await),
-            }
-        }
-        Ok(published)
+        self.publish_many(topic, messages, options).await
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        let ctx = self.ctx("XRANGE", topic);
-        let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
-            invocation.arg(uuid.hyphenated().to_string());
-        };
-        let value = self.script(&ctx, &self.inner.scripts.lookup, topic, fill).await?;
-        if let Some(id) = reply::opt_id(&ctx, value)? {
-            return Ok(Some(id));
-        }
-        self.lookup_scan(&ctx, topic, uuid).await
+        self.find(topic, uuid).await
     }
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
         let ctx = self.ctx("XRANGE", topic);
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(self.stream_key(topic))
-            .arg(start.to_string())
-            .arg(end.to_string());
-        if let Some(count) = count {
-            cmd.arg("COUNT").arg(count);
-        }
+        let cmd = args::range("XRANGE", &self.stream_key(topic), start, end, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -799,13 +296,7 @@ impl Backend for RedisBackend {
         count: Option<u64>,
     ) -> Result<Vec<Entry>> {
         let ctx = self.ctx("XREVRANGE", topic);
-        let mut cmd = redis::cmd("XREVRANGE");
-        cmd.arg(self.stream_key(topic))
-            .arg(end.to_string())
-            .arg(start.to_string());
-        if let Some(count) = count {
-            cmd.arg("COUNT").arg(count);
-        }
+        let cmd = args::range("XREVRANGE", &self.stream_key(topic), end, start, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -813,18 +304,9 @@ impl Backend for RedisBackend {
         options.validate()?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self.multi_ctx("XREAD", topics.clone());
-        let keys = self.key_map(cursors);
-        let build = |cursors: &[(Topic, ReadCursor)], block: Option<u64>| {
-            let mut cmd = redis::cmd("XREAD");
-            if let Some(count) = options.count {
-                cmd.arg("COUNT").arg(count);
-            }
-            if let Some(ms) = block {
-                cmd.arg("BLOCK").arg(ms);
-            }
-            self.push_streams(&mut cmd, cursors);
-            cmd
-        };
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
+        let prefix = &self.inner.options.key_prefix;
+        let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
         let value = match options.block {
             None => {
                 let value = self.query(&ctx, &build(cursors, None)).await;
@@ -835,14 +317,12 @@ impl Backend for RedisBackend {
                 }
             }
             Some(block) => {
-                // One chunk keeps `$` as it is; several need it pinned to an id first.
-                let chunked = block.is_zero() || block > self.inner.options.block_chunk;
-                let resolved = if chunked {
-                    self.resolve_new(&ctx, cursors).await?
-                } else {
-                    cursors.to_vec()
-                };
-                let result = self.blocking(&ctx, block, |ms| build(&resolved, Some(ms))).await;
+                let resolved = self.cursors_for_chunks(&ctx, cursors, block).await?;
+                let result = self
+                    .inner
+                    .pool
+                    .block(&ctx, block, |ms| build(&resolved, Some(ms)))
+                    .await;
                 match result {
                     Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                     Ok(value) => value,
@@ -862,17 +342,8 @@ impl Backend for RedisBackend {
     ) -> Result<()> {
         options.validate()?;
         let ctx = self.ctx("XGROUP CREATE", topic).group(group, GroupCommand::Admin);
-        let mut cmd = redis::cmd("XGROUP");
-        cmd.arg("CREATE")
-            .arg(self.stream_key(topic))
-            .arg(group)
-            .arg(start.to_string());
-        if options.mkstream {
-            cmd.arg("MKSTREAM");
-        }
-        if let Some(entries_read) = options.entries_read {
-            cmd.arg("ENTRIESREAD").arg(entries_read);
-        }
+        let key = self.stream_key(topic);
+        let cmd = args::xgroup_position("CREATE", &key, group, start, options.mkstream, options.entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
@@ -886,14 +357,7 @@ impl Backend for RedisBackend {
     async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
         validate_entries_read(entries_read)?;
         let ctx = self.ctx("XGROUP SETID", topic).group(group, GroupCommand::Admin);
-        let mut cmd = redis::cmd("XGROUP");
-        cmd.arg("SETID")
-            .arg(self.stream_key(topic))
-            .arg(group)
-            .arg(id.to_string());
-        if let Some(entries_read) = entries_read {
-            cmd.arg("ENTRIESREAD").arg(entries_read);
-        }
+        let cmd = args::xgroup_position("SETID", &self.stream_key(topic), group, id, false, entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
@@ -923,18 +387,7 @@ impl Backend for RedisBackend {
         let value = self
             .script(&ctx, &self.inner.scripts.delete_idle_consumer, topic, fill)
             .await?;
-        let mut parts = reply::array(&ctx, value)?.into_iter();
-        let (Some(outcome), Some(amount)) = (parts.next(), parts.next()) else {
-            return Err(ctx.protocol("conditional consumer delete without outcome and value"));
-        };
-        let amount = reply::uint(&ctx, amount)?;
-        match reply::text(&ctx, outcome)?.as_str() {
-            "deleted" => Ok(ConsumerDelete::Deleted),
-            "pending" => Ok(ConsumerDelete::HasPending(amount)),
-            "idle" => Ok(ConsumerDelete::NotIdle(Duration::from_millis(amount))),
-            "missing" => Ok(ConsumerDelete::NoSuchConsumer),
-            other => Err(ctx.protocol(format!("unknown conditional delete outcome {other:?}"))),
-        }
+        reply::consumer_delete(&ctx, value)
     }
 
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
@@ -959,29 +412,16 @@ impl Backend for RedisBackend {
         let ctx = self
             .multi_ctx("XREADGROUP", topics.clone())
             .group(group, GroupCommand::ReadGroup);
-        let keys = self.key_map(cursors);
-        let build = |block: Option<u64>| {
-            let mut cmd = redis::cmd("XREADGROUP");
-            cmd.arg("GROUP").arg(group).arg(consumer);
-            if let Some(count) = options.count {
-                cmd.arg("COUNT").arg(count);
-            }
-            if let Some(ms) = block {
-                cmd.arg("BLOCK").arg(ms);
-            }
-            if options.no_ack {
-                cmd.arg("NOACK");
-            }
-            self.push_streams(&mut cmd, cursors);
-            cmd
-        };
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
+        let prefix = &self.inner.options.key_prefix;
+        let build = |block| args::xreadgroup(prefix, group, consumer, cursors, options, block);
         let value = match options.block {
             None => match self.query(&ctx, &build(None)).await {
                 Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
                 Ok(value) => value,
                 Err(err) => return Err(self.locate(&topics, err).await),
             },
-            Some(block) => match self.blocking(&ctx, block, |ms| build(Some(ms))).await {
+            Some(block) => match self.inner.pool.block(&ctx, block, |ms| build(Some(ms))).await {
                 Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                 Ok(value) => value,
                 Err((err, true)) => return Err(self.between_chunks(err).await),
@@ -995,9 +435,7 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XACK", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XACK");
         cmd.arg(self.stream_key(topic)).arg(group);
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
+        let cmd = args::with_ids(cmd, ids);
         reply::uint(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -1005,64 +443,14 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XPENDING");
         cmd.arg(self.stream_key(topic)).arg(group);
-        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
-        let (Some(count), Some(min), Some(max), Some(consumers)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ctx.protocol("XPENDING summary without four elements"));
-        };
-        let consumers = match consumers {
-            Value::Nil => Vec::new(),
-            list => reply::array(&ctx, list)?
-                .into_iter()
-                .map(|pair| {
-                    let mut pair = reply::array(&ctx, pair)?.into_iter();
-                    let (Some(name), Some(count)) = (pair.next(), pair.next()) else {
-                        return Err(ctx.protocol("XPENDING consumer without name and count"));
-                    };
-                    Ok((reply::text(&ctx, name)?, reply::uint(&ctx, count)?))
-                })
-                .collect::<Result<_>>()?,
-        };
-        Ok(PendingSummary {
-            count: reply::uint(&ctx, count)?,
-            min: reply::opt_id(&ctx, min)?,
-            max: reply::opt_id(&ctx, max)?,
-            consumers,
-        })
+        reply::pending_summary(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
         query.validate()?;
         let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XPENDING");
-        cmd.arg(self.stream_key(topic)).arg(group);
-        if let Some(idle) = query.min_idle {
-            cmd.arg("IDLE").arg(millis(idle));
-        }
-        cmd.arg(query.start.to_string())
-            .arg(query.end.to_string())
-            .arg(query.count);
-        if let Some(consumer) = &query.consumer {
-            cmd.arg(consumer.as_str());
-        }
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut parts = reply::array(&ctx, item)?.into_iter();
-                let (Some(id), Some(consumer), Some(idle), Some(count)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(ctx.protocol("XPENDING entry without four elements"));
-                };
-                Ok(PendingEntry {
-                    id: reply::id(&ctx, id)?,
-                    consumer: reply::text(&ctx, consumer)?,
-                    idle: Duration::from_millis(reply::uint(&ctx, idle)?),
-                    delivery_count: reply::uint(&ctx, count)?,
-                })
-            })
-            .collect()
+        let cmd = args::xpending(&self.stream_key(topic), group, query);
+        reply::pending_entries(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn claim(
@@ -1076,38 +464,8 @@ impl Backend for RedisBackend {
     ) -> Result<Claimed> {
         options.validate()?;
         let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XCLAIM");
-        cmd.arg(self.stream_key(topic))
-            .arg(group)
-            .arg(consumer)
-            .arg(millis(min_idle));
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
-        if let Some(idle) = options.idle {
-            cmd.arg("IDLE").arg(millis(idle));
-        }
-        if let Some(time) = options.time {
-            cmd.arg("TIME").arg(time);
-        }
-        if let Some(count) = options.retry_count {
-            cmd.arg("RETRYCOUNT").arg(count);
-        }
-        if options.force {
-            cmd.arg("FORCE");
-        }
-        if options.just_id {
-            cmd.arg("JUSTID");
-        }
-        if let Some(last_id) = options.last_id {
-            cmd.arg("LASTID").arg(last_id.to_string());
-        }
-        let value = self.query(&ctx, &cmd).await?;
-        if options.just_id {
-            Ok(Claimed::Ids(reply::ids(&ctx, value)?))
-        } else {
-            Ok(Claimed::Entries(reply::claimed_entries(&ctx, value)?))
-        }
+        let cmd = args::xclaim(&self.stream_key(topic), group, consumer, min_idle, ids, options);
+        reply::claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
 
     async fn auto_claim(
@@ -1121,40 +479,15 @@ impl Backend for RedisBackend {
     ) -> Result<AutoClaimed> {
         options.validate()?;
         let ctx = self.ctx("XAUTOCLAIM", topic).group(group, GroupCommand::Pending);
-        let mut cmd = redis::cmd("XAUTOCLAIM");
-        cmd.arg(self.stream_key(topic))
-            .arg(group)
-            .arg(consumer)
-            .arg(millis(min_idle))
-            .arg(start.to_string())
-            .arg("COUNT")
-            .arg(options.count);
-        if options.just_id {
-            cmd.arg("JUSTID");
-        }
-        let mut parts = reply::array(&ctx, self.query(&ctx, &cmd).await?)?.into_iter();
-        let (Some(next), Some(claimed), Some(deleted)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(ctx.protocol("XAUTOCLAIM reply without three elements"));
-        };
-        let claimed = if options.just_id {
-            Claimed::Ids(reply::ids(&ctx, claimed)?)
-        } else {
-            Claimed::Entries(reply::claimed_entries(&ctx, claimed)?)
-        };
-        Ok(AutoClaimed {
-            next: reply::id(&ctx, next)?,
-            claimed,
-            deleted: reply::ids(&ctx, deleted)?,
-        })
+        let cmd = args::xautoclaim(&self.stream_key(topic), group, consumer, min_idle, start, options);
+        reply::auto_claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
         let ctx = self.ctx("XDEL", topic);
         let mut cmd = redis::cmd("XDEL");
         cmd.arg(self.stream_key(topic));
-        for id in ids {
-            cmd.arg(id.to_string());
-        }
+        let cmd = args::with_ids(cmd, ids);
         reply::uint(&ctx, self.query(&ctx, &cmd).await?)
     }
 
@@ -1163,7 +496,7 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XTRIM", topic);
         let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
             invocation.arg(self.inner.options.index_cleanup_batch);
-            push_trim_args(trim, &mut |arg| {
+            args::push_trim(trim, &mut |arg| {
                 invocation.arg(arg);
             });
         };
@@ -1180,14 +513,14 @@ impl Backend for RedisBackend {
 
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
         let ctx = self.ctx("DEL", topic);
-        let (idx, ord) = self.index_keys(topic);
+        let keys = self.keys(topic);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("DEL")
-            .arg(self.stream_key(topic))
+            .arg(&keys.stream)
             .cmd("DEL")
-            .arg(&idx)
-            .arg(&ord);
+            .arg(&keys.ids)
+            .arg(&keys.order);
         let mut conn = self.inner.conn.clone();
         let counts: Vec<u64> = pipe.query_async(&mut conn).await.map_err(|err| ctx.map(err))?;
         Ok(counts.first().copied().unwrap_or(0) > 0)
@@ -1196,19 +529,19 @@ impl Backend for RedisBackend {
     async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
         let ctx = self.ctx("PEXPIRE", topic);
         let ms = millis(ttl);
-        let (idx, ord) = self.index_keys(topic);
+        let keys = self.keys(topic);
         // The index keys expire with the stream, so an expired topic leaves nothing behind.
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("PEXPIRE")
-            .arg(self.stream_key(topic))
+            .arg(&keys.stream)
             .arg(ms)
             .cmd("PEXPIRE")
-            .arg(&idx)
+            .arg(&keys.ids)
             .arg(ms)
             .ignore()
             .cmd("PEXPIRE")
-            .arg(&ord)
+            .arg(&keys.order)
             .arg(ms)
             .ignore();
         let mut conn = self.inner.conn.clone();
@@ -1229,108 +562,20 @@ impl Backend for RedisBackend {
         let ctx = self.ctx("XINFO STREAM", topic);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("STREAM").arg(self.stream_key(topic));
-        let mut map = reply::info_map(&ctx, self.query(&ctx, &cmd).await?)?;
-        let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-        Ok(StreamInfo {
-            length: reply::uint(&ctx, take("length")?)?,
-            last_generated_id: reply::id(&ctx, take("last-generated-id")?)?,
-            max_deleted_entry_id: reply::id(&ctx, take("max-deleted-entry-id")?)?,
-            entries_added: reply::uint(&ctx, take("entries-added")?)?,
-            groups: reply::uint(&ctx, take("groups")?)?,
-            first_entry: reply::opt_entry(&ctx, take("first-entry")?)?,
-            last_entry: reply::opt_entry(&ctx, take("last-entry")?)?,
-        })
+        reply::stream_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
         let ctx = self.ctx("XINFO GROUPS", topic);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("GROUPS").arg(self.stream_key(topic));
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut map = reply::info_map(&ctx, item)?;
-                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-                Ok(GroupInfo {
-                    name: reply::text(&ctx, take("name")?)?,
-                    consumers: reply::uint(&ctx, take("consumers")?)?,
-                    pending: reply::uint(&ctx, take("pending")?)?,
-                    last_delivered_id: reply::id(&ctx, take("last-delivered-id")?)?,
-                    entries_read: reply::opt_uint(&ctx, take("entries-read")?)?,
-                    // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
-                    // contract's lag is unsigned, so it saturates at 0 as on the other backends.
-                    lag: match take("lag")? {
-                        redis::Value::Nil => None,
-                        value => Some(u64::try_from(reply::int(&ctx, value)?).unwrap_or(0)),
-                    },
-                })
-            })
-            .collect()
+        reply::groups_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
         let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("CONSUMERS").arg(self.stream_key(topic)).arg(group);
-        reply::array(&ctx, self.query(&ctx, &cmd).await?)?
-            .into_iter()
-            .map(|item| {
-                let mut map = reply::info_map(&ctx, item)?;
-                let mut take = |name: &str| reply::field(&ctx, &mut map, name);
-                Ok(ConsumerInfo {
-                    name: reply::text(&ctx, take("name")?)?,
-                    pending: reply::uint(&ctx, take("pending")?)?,
-                    idle: Duration::from_millis(reply::uint(&ctx, take("idle")?)?),
-                })
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn block_is_rounded_up_and_never_zero() {
-        assert_eq!(block_ms(Duration::from_micros(10)), 1);
-        assert_eq!(block_ms(Duration::from_micros(1500)), 2);
-        assert_eq!(block_ms(Duration::from_millis(7)), 7);
-    }
-
-    #[test]
-    fn secrets_are_found_and_scrubbed() {
-        let secrets = secrets_of("redis://u:hunter2@h/0");
-        assert_eq!(secrets, ["hunter2"]);
-        assert_eq!(scrub("failed for hunter2".into(), &secrets), "failed for ***");
-        assert_eq!(secrets_of("redis+unix:///s?pass=pw"), ["pw"]);
-    }
-
-    #[test]
-    fn a_message_is_written_as_its_fields() {
-        let message = Message::from_json(Uuid::new_v4(), r#"{"a":1}"#).unwrap();
-        let options = AppendOptions::new().trim(Trim::maxlen(10));
-        let mut expected = redis::cmd("XADD");
-        expected.arg("k");
-        push_xadd_args(&options, &message.to_fields(), &mut |arg| {
-            expected.arg(arg);
-        });
-        assert_eq!(
-            xadd_message("k", &message, &options).get_packed_command(),
-            expected.get_packed_command()
-        );
-    }
-
-    #[test]
-    fn xadd_arguments() {
-        let options = AppendOptions::new()
-            .no_mkstream()
-            .trim(Trim::maxlen(10).approx().limit(5))
-            .id(EntryId::new(5, 1));
-        let mut text = Vec::new();
-        push_xadd_args(&options, &Fields::from_pairs([("a", "1")]), &mut |arg| {
-            text.push(String::from_utf8_lossy(arg).into_owned());
-        });
-        assert_eq!(text, ["NOMKSTREAM", "MAXLEN", "~", "10", "LIMIT", "5", "5-1", "a", "1"]);
+        reply::consumers_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 }

@@ -1,9 +1,19 @@
-//! Dedicated connections for blocking reads.
+//! Blocking reads: dedicated connections, and blocks run in chunks.
 //!
 //! A blocking XREAD/XREADGROUP holds its connection on the server until it returns, so it must not run on the
 //! shared multiplexed connection (it would stall every other command queued behind it, and the shared
 //! connection's response timeout is shorter than the block). Each blocking read therefore leases a connection
 //! of its own, whose response timeout is set per chunk to exceed that chunk's `BLOCK`.
+//!
+//! # Chunks
+//! A long or infinite block is sent as several `BLOCK`s of at most
+//! [`RedisOptions::block_chunk`](crate::RedisOptions::block_chunk) on the same leased connection
+//! ([`Pool::block`]), so a server or network that silently stopped answering is noticed within a chunk plus
+//! the response timeout instead of never. Between two chunks the server holds no block, which the read must
+//! not let show: a `$` cursor is pinned to the topic's last id before the first chunk, so entries appended
+//! between chunks are not skipped ([`RedisBackend::cursors_for_chunks`]), and a topic deleted or a group
+//! destroyed between chunks is reported as Redis reports it to a reader blocked all along
+//! ([`RedisBackend::between_chunks`]).
 //!
 //! A lease goes back to the idle pool only when its command completed. If the read's future is dropped while
 //! the command is on the server (a lost `select!` branch, a timeout, an aborted task), the connection is
@@ -27,21 +37,29 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use bus_core::{EntryId, Error, GroupCommand, ReadCursor, Result, Topic};
 use redis::aio::{ConnectionManager, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, Client, RedisResult};
+use redis::{AsyncConnectionConfig, Client, Cmd, RedisResult, Value};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::error::Ctx;
+use crate::{RedisBackend, RedisOptions, args, keys, reply};
+
 /// One dedicated connection and its server-side client id (for `CLIENT UNBLOCK`).
-pub(crate) struct Dedicated {
-    pub(crate) conn: MultiplexedConnection,
+struct Dedicated {
+    conn: MultiplexedConnection,
     client_id: i64,
 }
 
 /// The dedicated connections: the idle ones, and the permits of all of them.
 pub(crate) struct Pool {
     client: Client,
+    /// The shared connection, which sends `CLIENT UNBLOCK` for abandoned reads.
+    unblocker: ConnectionManager,
     connection_timeout: Duration,
+    response_timeout: Duration,
+    block_chunk: Duration,
     idle: Mutex<Vec<Dedicated>>,
     max_idle: usize,
     permits: Arc<Semaphore>,
@@ -49,7 +67,7 @@ pub(crate) struct Pool {
 }
 
 /// Why no connection could be leased.
-pub(crate) enum LeaseError {
+enum LeaseError {
     /// Every one of the `max` connections stayed leased until the deadline.
     Exhausted {
         /// `max_blocking_connections`.
@@ -60,24 +78,94 @@ pub(crate) enum LeaseError {
 }
 
 impl Pool {
-    pub(crate) fn new(client: Client, connection_timeout: Duration, max_idle: usize, max: usize) -> Pool {
+    /// The pool of `client`'s dedicated connections, sized and timed by `options`.
+    pub(crate) fn new(client: Client, unblocker: ConnectionManager, options: &RedisOptions) -> Pool {
+        let max = options.max_blocking_connections;
         Pool {
             client,
-            connection_timeout,
+            unblocker,
+            connection_timeout: options.connection_timeout,
+            response_timeout: options.response_timeout,
+            block_chunk: options.block_chunk,
             idle: Mutex::new(Vec::new()),
-            max_idle,
+            max_idle: options.max_idle_blocking_connections,
             permits: Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
             max,
         }
     }
 
+    /// Runs a blocking read for `block` (forever when zero) in chunks of at most `block_chunk` on one leased
+    /// connection. `build` makes the command for one chunk's `BLOCK` milliseconds. Returns nil when the whole
+    /// block timed out; an error comes with whether it happened after the first chunk.
+    ///
+    /// When all `max_blocking_connections` are leased, the wait for one counts against the block: if the
+    /// block runs out first, the read fails with [`Error::Timeout`] (`may_have_executed: false`) without
+    /// sending anything.
+    pub(crate) async fn block(
+        self: &Arc<Self>,
+        ctx: &Ctx<'_>,
+        block: Duration,
+        build: impl Fn(u64) -> Cmd,
+    ) -> std::result::Result<Value, (Error, bool)> {
+        let deadline = (!block.is_zero()).then(|| Instant::now() + block);
+        let mut lease = match self.lease(deadline).await {
+            Ok(lease) => lease,
+            Err(LeaseError::Connect(err)) => return Err((ctx.map(err), false)),
+            Err(LeaseError::Exhausted { max }) => {
+                let err = Error::Timeout {
+                    operation: format!(
+                        "{} (waiting for a free blocking connection: all {max} allowed by \
+                         max_blocking_connections are in use)",
+                        ctx.operation()
+                    ),
+                    elapsed: block,
+                    may_have_executed: false,
+                };
+                return Err((err, false));
+            }
+        };
+        let mut chunk_number = 0u64;
+        loop {
+            let chunk = match deadline {
+                None => self.block_chunk,
+                Some(deadline) => {
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    if remaining.is_zero() && chunk_number > 0 {
+                        return Ok(Value::Nil);
+                    }
+                    remaining.min(self.block_chunk)
+                }
+            };
+            let ms = args::block_ms(chunk);
+            let cmd = build(ms);
+            let later = chunk_number > 0;
+            let timeout = Duration::from_millis(ms) + self.response_timeout;
+            let Some(conn) = lease.start(timeout) else {
+                return Err((ctx.protocol("dedicated connection missing"), later));
+            };
+            let result = cmd.query_async::<Value>(conn).await;
+            match result {
+                Ok(Value::Nil) => lease.done(),
+                Ok(value) => {
+                    lease.done();
+                    return Ok(value);
+                }
+                Err(err) if err.code().is_some() => {
+                    lease.done();
+                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
+                }
+                Err(err) => {
+                    lease.discard(!err.is_timeout());
+                    return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
+                }
+            }
+            chunk_number += 1;
+        }
+    }
+
     /// An idle connection, or a new one, once one of the `max` permits is free. Waits for a permit until
     /// `deadline` (forever when `None`), in arrival order; fails with [`LeaseError::Exhausted`] past it.
-    pub(crate) async fn lease(
-        self: &Arc<Self>,
-        unblocker: &ConnectionManager,
-        deadline: Option<Instant>,
-    ) -> Result<Lease, LeaseError> {
+    async fn lease(self: &Arc<Self>, deadline: Option<Instant>) -> std::result::Result<Lease, LeaseError> {
         let acquire = Arc::clone(&self.permits).acquire_owned();
         let permit = match deadline {
             None => acquire.await,
@@ -102,7 +190,6 @@ impl Pool {
         };
         Ok(Lease {
             pool: Arc::clone(self),
-            unblocker: unblocker.clone(),
             dedicated: Some(dedicated),
             in_flight: false,
             _permit: permit,
@@ -132,9 +219,8 @@ impl Pool {
 /// A leased dedicated connection, with its permit. Mark it [`Lease::start`] before sending and [`Lease::done`]
 /// once the reply (or a server error) is in hand; it can then run the next chunk, and goes back to the idle
 /// pool when dropped. A lease dropped in between is discarded and its command unblocked.
-pub(crate) struct Lease {
+struct Lease {
     pool: Arc<Pool>,
-    unblocker: ConnectionManager,
     dedicated: Option<Dedicated>,
     in_flight: bool,
     /// Released (after the connection went back or was closed) when the lease is dropped.
@@ -143,7 +229,7 @@ pub(crate) struct Lease {
 
 impl Lease {
     /// The connection, marked as running a command, with its response timeout set.
-    pub(crate) fn start(&mut self, response_timeout: Duration) -> Option<&mut MultiplexedConnection> {
+    fn start(&mut self, response_timeout: Duration) -> Option<&mut MultiplexedConnection> {
         self.in_flight = true;
         let dedicated = self.dedicated.as_mut()?;
         dedicated.conn.set_response_timeout(response_timeout);
@@ -151,13 +237,13 @@ impl Lease {
     }
 
     /// The command completed: the connection can run the next command, or go back to the pool.
-    pub(crate) fn done(&mut self) {
+    fn done(&mut self) {
         self.in_flight = false;
     }
 
     /// The connection failed (I/O error, timeout): close it without reuse and without unblocking. After a
     /// transport failure (not a timeout) the idle connections are closed too.
-    pub(crate) fn discard(mut self, transport_failed: bool) {
+    fn discard(mut self, transport_failed: bool) {
         self.in_flight = false;
         self.dedicated = None;
         if transport_failed {
@@ -179,7 +265,7 @@ impl Drop for Lease {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let mut unblocker = self.unblocker.clone();
+        let mut unblocker = self.pool.unblocker.clone();
         let client_id = dedicated.client_id;
         drop(dedicated);
         runtime.spawn(async move {
@@ -192,5 +278,63 @@ impl Drop for Lease {
                 tracing::debug!(client_id, %err, "CLIENT UNBLOCK of an abandoned blocking read failed");
             }
         });
+    }
+}
+
+impl RedisBackend {
+    /// The cursors a blocking read of `block` sends. A read that fits in one chunk keeps `$` as it is; one of
+    /// several chunks gets each `$` resolved to the id of its topic's last entry (`0-0` when empty or missing):
+    /// entries after it are exactly those appended from now on, so chunks after the first miss nothing.
+    pub(crate) async fn cursors_for_chunks(
+        &self,
+        ctx: &Ctx<'_>,
+        cursors: &[(Topic, ReadCursor)],
+        block: Duration,
+    ) -> Result<Vec<(Topic, ReadCursor)>> {
+        let chunked = block.is_zero() || block > self.options().block_chunk;
+        if !chunked {
+            return Ok(cursors.to_vec());
+        }
+        let mut resolved = Vec::with_capacity(cursors.len());
+        for (topic, cursor) in cursors {
+            let cursor = match cursor {
+                ReadCursor::After(id) => ReadCursor::After(*id),
+                ReadCursor::New => {
+                    let cmd = args::range("XREVRANGE", &self.stream_key(topic), "+", "-", Some(1));
+                    let topic_ctx = Ctx {
+                        topics: vec![topic],
+                        ..ctx.clone()
+                    };
+                    let last = reply::entries(&topic_ctx, self.query(&topic_ctx, &cmd).await?)?;
+                    ReadCursor::After(last.first().map_or(EntryId::MIN, |e| e.id))
+                }
+            };
+            resolved.push((topic.clone(), cursor));
+        }
+        Ok(resolved)
+    }
+
+    /// Between chunks of a blocking group read the server holds no block: a topic deleted or a group destroyed
+    /// meanwhile shows up as a plain NOGROUP on the next chunk, told apart here as Redis would have told it to
+    /// a reader blocked all along (`UNBLOCKED` or the blocked-group NOGROUP).
+    pub(crate) async fn between_chunks(&self, err: Error) -> Error {
+        let Error::NoGroup { topic, group, .. } = err else {
+            return err;
+        };
+        let key = keys::stream(&self.options().key_prefix, &topic);
+        let exists: bool = redis::cmd("EXISTS")
+            .arg(&key)
+            .query_async(&mut self.connection())
+            .await
+            .unwrap_or(true);
+        if exists {
+            Error::NoGroup {
+                topic,
+                group,
+                command: GroupCommand::Blocked,
+            }
+        } else {
+            Error::TopicDeleted { topic }
+        }
     }
 }

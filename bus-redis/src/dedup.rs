@@ -14,7 +14,9 @@ use redis::Value;
 use uuid::Uuid;
 
 use crate::RedisBackend;
-use crate::error::{Ctx, millis};
+use crate::args::millis;
+use crate::error::Ctx;
+use crate::keys;
 
 /// Remembers message UUIDs in Redis for a while, so handlers on any replica can skip duplicates.
 ///
@@ -103,22 +105,12 @@ impl RedisDedup {
 
     /// The key remembering `uuid`: `<key_prefix>dedup:<namespace>:{<uuid>}`.
     pub fn key(&self, uuid: Uuid) -> String {
-        format!(
-            "{}dedup:{}:{{{}}}",
-            self.backend.options().key_prefix,
-            self.namespace,
-            uuid.hyphenated()
-        )
+        keys::dedup(&self.backend.options().key_prefix, &self.namespace, uuid)
     }
 
     fn ctx(&self, command: &'static str) -> Ctx<'_> {
         let options = self.backend.options();
         Ctx::multi(command, Vec::new(), &options.key_prefix, options.response_timeout)
-    }
-
-    async fn query(&self, ctx: &Ctx<'_>, cmd: &redis::Cmd) -> Result<Value> {
-        let mut conn = self.backend.connection();
-        cmd.query_async::<Value>(&mut conn).await.map_err(|err| ctx.map(err))
     }
 
     /// Marks `uuid` as seen (for `ttl`) and says whether this is the first time within the TTL: true when it
@@ -131,7 +123,7 @@ impl RedisDedup {
             .arg("NX")
             .arg("PX")
             .arg(millis(self.ttl));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Okay => Ok(true),
             Value::Nil => Ok(false),
             Value::SimpleString(s) if s == "OK" => Ok(true),
@@ -144,7 +136,7 @@ impl RedisDedup {
         let ctx = self.ctx("EXISTS");
         let mut cmd = redis::cmd("EXISTS");
         cmd.arg(self.key(uuid));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Int(n) => Ok(n > 0),
             other => Err(ctx.protocol(format!("an integer expected, got {other:?}"))),
         }
@@ -155,7 +147,7 @@ impl RedisDedup {
         let ctx = self.ctx("DEL");
         let mut cmd = redis::cmd("DEL");
         cmd.arg(self.key(uuid));
-        match self.query(&ctx, &cmd).await? {
+        match self.backend.query(&ctx, &cmd).await? {
             Value::Int(n) => Ok(n > 0),
             other => Err(ctx.protocol(format!("an integer expected, got {other:?}"))),
         }

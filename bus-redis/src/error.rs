@@ -9,6 +9,9 @@ use std::time::Duration;
 use bus_core::{Error, GroupCommand, Topic, TopicCommand};
 use redis::{ErrorKind, RedisError};
 
+use crate::keys;
+use crate::redact::Secrets;
+
 /// What was being done when an error happened: enough to build the typed error.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx<'a> {
@@ -70,7 +73,7 @@ impl<'a> Ctx<'a> {
     fn topic_in(&self, detail: &str) -> String {
         self.topics
             .iter()
-            .find(|topic| detail.contains(&format!("'{}{}'", self.prefix, topic.as_str())))
+            .find(|topic| detail.contains(&format!("'{}'", keys::stream(self.prefix, topic.as_str()))))
             .map_or_else(|| self.topic(), |topic| topic.to_string())
     }
 
@@ -165,9 +168,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Maps a failure to open the shared connection to the server at `redacted` (the URL as it may be printed);
+/// the `redis` crate's message is scrubbed of the URL's `secrets`, since it may quote the URL.
+pub(crate) fn connect_failed(err: &RedisError, redacted: &str, secrets: &Secrets, elapsed: Duration) -> Error {
+    let operation = format!("connect {redacted}");
+    if err.kind() == ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS" | "NOAUTH")) {
+        auth_failed(&operation)
+    } else if err.is_timeout() {
+        Error::Timeout {
+            operation,
+            elapsed,
+            may_have_executed: false,
+        }
+    } else {
+        Error::Connection {
+            operation,
+            message: secrets.scrub(err.to_string()),
+        }
+    }
+}
+
 /// The server refused the credentials (or wants some): a configuration error, not retryable. The message
 /// never includes them.
-pub(crate) fn auth_failed(operation: &str) -> Error {
+fn auth_failed(operation: &str) -> Error {
     Error::Backend {
         message: format!(
             "authentication failed during {operation}: the server refused the username/password of the URL \
@@ -184,11 +207,6 @@ fn strip_script_suffix(detail: &str) -> &str {
         Some(at) => &detail[..at],
         None => detail,
     }
-}
-
-/// Milliseconds of a duration for a Redis argument, saturating.
-pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 //!
 //! # Keys
 //! - The stream of a topic is the key `<prefix><topic>` ([`RedisOptions::key_prefix`], empty by default).
-//! - Its UUID index lives in `{<prefix><topic>}:ids` (hash `uuid -> entry id`) and `{<prefix><topic>}:ids:order`
+//! - Its UUID index lives in `{<prefix><topic>}:ids` (hash `uuid -> entry ids`) and `{<prefix><topic>}:ids:order`
 //!   (the same entries in id order, so trims can drop theirs). The hash tag is the stream key, so a Redis
-//!   Cluster keeps all three in one slot. Dropping a topic deletes all three.
+//!   Cluster keeps all three in one slot. Dropping a topic deletes all three; expiring it expires all three.
+//!   [`RedisBackend::stream_key`] and [`RedisBackend::index_keys`] name them for a topic.
 //! - The idempotency helper [`RedisDedup`] keeps one expiring key per message UUID,
 //!   `<prefix>dedup:<namespace>:{<uuid>}` (braces cannot appear in topic names, so it never meets a topic's keys).
 //!
@@ -16,6 +17,8 @@
 //! entry holding the UUID, that entry is returned as a duplicate; otherwise the entry is appended and indexed,
 //! atomically, so a publish retried after a timeout never duplicates. [`Backend::append`](bus_core::Backend::append)
 //! of fields that carry a canonical message id indexes them the same way (without the duplicate check).
+//! The script and its calling convention are public ([`RedisBackend::publish_script`]), for baselines that run
+//! the same work by hand through the `redis` crate.
 //!
 //! ## Publishing modes: which write to use
 //! | write | server work | retried after a timeout | lookup by UUID |
@@ -103,11 +106,16 @@
 //! server without persistence lost in the restart (topics, groups) is gone, and the errors say so
 //! (`NOGROUP`, …).
 
+mod args;
 mod backend;
 mod blocking;
 mod dedup;
 mod error;
+mod keys;
+mod lookup;
 pub mod options;
+mod publish;
+mod redact;
 mod reply;
 mod scripts;
 #[cfg(feature = "testing")]
@@ -116,12 +124,12 @@ pub mod testing;
 pub use backend::RedisBackend;
 pub use dedup::RedisDedup;
 
-/// The Lua source of the indexed publish script, for benchmarks that run it raw through the `redis` crate.
-/// Keys: the stream key and the two index keys ([`RedisBackend::index_keys`]). Arguments: `publish`, the UUID,
-/// `0` (no trim), [`RedisOptions::index_cleanup_batch`], then XADD's arguments after the key (`*`, then the
-/// fields). Not a stable interface.
+/// Transitional, for `bus-cli`'s bench until it calls [`RedisBackend::publish_script`] (the supported,
+/// documented form of the same script): the script's source. Remove with that switch.
 #[doc(hidden)]
 pub fn __publish_script_source() -> String {
     scripts::append_source()
 }
-pub use options::{PublishMode, RedisOptions, redact_url};
+
+pub use options::{PublishMode, RedisOptions};
+pub use redact::redact_url;

@@ -1,9 +1,13 @@
-//! [`RedisOptions`] (what a deployment tunes besides the URL) and the URL redaction that keeps secrets out of
-//! `Debug` output, error messages and logs.
+//! [`RedisOptions`]: what a deployment tunes besides the URL.
+//!
+//! [`redact_url`] is re-exported here because it has always been reachable at this path; it lives in
+//! `redact`, with the scrubbing of secrets from error messages.
 
 use std::time::Duration;
 
 use bus_core::Error;
+
+pub use crate::redact::redact_url;
 
 /// Tuning of a [`RedisBackend`](crate::RedisBackend). Build with [`RedisOptions::new`] and the setters.
 ///
@@ -184,63 +188,9 @@ impl RedisOptions {
     }
 }
 
-/// The URL with any password replaced by `***`: in the user-info part (`user:secret@`) and in a `pass` or
-/// `password` query parameter (unix-socket URLs).
-pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    // The authority ends at the first '/', '?' or '#'; its user info ends at its last '@'.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((name, _)) if name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password") => {
-                        format!("{name}=***")
-                    }
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    match scheme {
-        Some(scheme) => format!("{scheme}://{authority}{tail}"),
-        None => format!("{authority}{tail}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("redis://app:s3cret@host:6380/2"),
-            "redis://app:***@host:6380/2"
-        );
-        assert_eq!(redact_url("rediss://:s3cret@host"), "rediss://:***@host");
-        assert_eq!(redact_url("redis://host:6379"), "redis://host:6379");
-        assert_eq!(redact_url("redis://user@host"), "redis://user@host");
-        assert_eq!(
-            redact_url("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
-            "redis+unix:///tmp/r.sock?db=1&pass=***"
-        );
-        assert_eq!(redact_url("redis://u:p@ss@host"), "redis://u:***@host");
-    }
 
     #[test]
     fn braces_in_the_prefix_are_refused() {

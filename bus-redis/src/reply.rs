@@ -1,13 +1,19 @@
-//! Parsing of stream replies from raw [`redis::Value`]s.
+//! Parsing of replies from raw [`redis::Value`]s into bus-core's types.
 //!
 //! The `redis` crate's typed stream replies collect fields into maps, which loses the field order, drops
 //! duplicate fields and cannot represent the nil fields of a pending entry deleted from the stream. The bus
-//! hands entries back exactly as stored, so it reads the raw values itself. Both RESP2 (flat arrays) and RESP3
-//! (maps) shapes are accepted.
+//! hands entries back exactly as stored, so it reads the raw values itself, and builds the records of the
+//! composite replies (XPENDING, XCLAIM/XAUTOCLAIM, XINFO, the conditional consumer delete) from them too. Both
+//! RESP2 (flat arrays) and RESP3 (maps) shapes are accepted; a reply of another shape is a protocol error
+//! naming the operation.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use bus_core::{Entry, EntryId, Fields, GroupEntry, Result, Topic, TopicEntries};
+use bus_core::{
+    AutoClaimed, Claimed, ConsumerDelete, ConsumerInfo, Entry, EntryId, Fields, GroupEntry, GroupInfo, PendingEntry,
+    PendingSummary, Result, StreamInfo, Topic, TopicEntries,
+};
 use bytes::Bytes;
 use redis::Value;
 
@@ -23,7 +29,7 @@ pub(crate) fn array(ctx: &Ctx<'_>, value: Value) -> Result<Vec<Value>> {
 }
 
 /// The bytes of a string-like value.
-pub(crate) fn bytes(ctx: &Ctx<'_>, value: Value) -> Result<Bytes> {
+fn bytes(ctx: &Ctx<'_>, value: Value) -> Result<Bytes> {
     match value {
         Value::BulkString(data) => Ok(Bytes::from(data)),
         Value::SimpleString(text) => Ok(Bytes::from(text)),
@@ -35,7 +41,7 @@ pub(crate) fn bytes(ctx: &Ctx<'_>, value: Value) -> Result<Bytes> {
 }
 
 /// A string-like value as text (lossy).
-pub(crate) fn text(ctx: &Ctx<'_>, value: Value) -> Result<String> {
+fn text(ctx: &Ctx<'_>, value: Value) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes(ctx, value)?).into_owned())
 }
 
@@ -61,7 +67,7 @@ pub(crate) fn uint(ctx: &Ctx<'_>, value: Value) -> Result<u64> {
 }
 
 /// An optional non-negative integer (nil allowed).
-pub(crate) fn opt_uint(ctx: &Ctx<'_>, value: Value) -> Result<Option<u64>> {
+fn opt_uint(ctx: &Ctx<'_>, value: Value) -> Result<Option<u64>> {
     match value {
         Value::Nil => Ok(None),
         other => uint(ctx, other).map(Some),
@@ -121,7 +127,7 @@ pub(crate) fn entry(ctx: &Ctx<'_>, value: Value) -> Result<Entry> {
 }
 
 /// An optional entry (nil allowed).
-pub(crate) fn opt_entry(ctx: &Ctx<'_>, value: Value) -> Result<Option<Entry>> {
+fn opt_entry(ctx: &Ctx<'_>, value: Value) -> Result<Option<Entry>> {
     match value {
         Value::Nil => Ok(None),
         other => entry(ctx, other).map(Some),
@@ -137,7 +143,7 @@ pub(crate) fn entries(ctx: &Ctx<'_>, value: Value) -> Result<Vec<Entry>> {
 }
 
 /// Entries of a claim: deleted ones (nil fields) are skipped, as Redis 7.0 drops them from the pending list.
-pub(crate) fn claimed_entries(ctx: &Ctx<'_>, value: Value) -> Result<Vec<Entry>> {
+fn claimed_entries(ctx: &Ctx<'_>, value: Value) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for item in array(ctx, value)? {
         if let GroupEntry::Present(entry) = group_entry(ctx, item)? {
@@ -148,7 +154,7 @@ pub(crate) fn claimed_entries(ctx: &Ctx<'_>, value: Value) -> Result<Vec<Entry>>
 }
 
 /// A list of ids.
-pub(crate) fn ids(ctx: &Ctx<'_>, value: Value) -> Result<Vec<EntryId>> {
+fn ids(ctx: &Ctx<'_>, value: Value) -> Result<Vec<EntryId>> {
     array(ctx, value)?.into_iter().map(|v| id(ctx, v)).collect()
 }
 
@@ -194,7 +200,7 @@ pub(crate) fn per_topic<E>(
 }
 
 /// The name/value pairs of an XINFO reply (flat array in RESP2, map in RESP3), by name.
-pub(crate) fn info_map(ctx: &Ctx<'_>, value: Value) -> Result<HashMap<String, Value>> {
+fn info_map(ctx: &Ctx<'_>, value: Value) -> Result<HashMap<String, Value>> {
     let pairs: Vec<(Value, Value)> = match value {
         Value::Map(pairs) => pairs,
         other => {
@@ -211,7 +217,155 @@ pub(crate) fn info_map(ctx: &Ctx<'_>, value: Value) -> Result<HashMap<String, Va
 }
 
 /// Takes a field out of an XINFO map, failing when Redis did not send it.
-pub(crate) fn field(ctx: &Ctx<'_>, map: &mut HashMap<String, Value>, name: &str) -> Result<Value> {
+fn field(ctx: &Ctx<'_>, map: &mut HashMap<String, Value>, name: &str) -> Result<Value> {
     map.remove(name)
         .ok_or_else(|| ctx.protocol(format_args!("missing field {name:?}")))
+}
+
+/// The summary form of XPENDING: `[count, min, max, [[consumer, count], …] or nil]`.
+pub(crate) fn pending_summary(ctx: &Ctx<'_>, value: Value) -> Result<PendingSummary> {
+    let mut parts = array(ctx, value)?.into_iter();
+    let (Some(count), Some(min), Some(max), Some(consumers)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ctx.protocol("XPENDING summary without four elements"));
+    };
+    let consumers = match consumers {
+        Value::Nil => Vec::new(),
+        list => array(ctx, list)?
+            .into_iter()
+            .map(|pair| {
+                let mut pair = array(ctx, pair)?.into_iter();
+                let (Some(name), Some(count)) = (pair.next(), pair.next()) else {
+                    return Err(ctx.protocol("XPENDING consumer without name and count"));
+                };
+                Ok((text(ctx, name)?, uint(ctx, count)?))
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok(PendingSummary {
+        count: uint(ctx, count)?,
+        min: opt_id(ctx, min)?,
+        max: opt_id(ctx, max)?,
+        consumers,
+    })
+}
+
+/// The extended form of XPENDING: `[[id, consumer, idle ms, delivery count], …]`.
+pub(crate) fn pending_entries(ctx: &Ctx<'_>, value: Value) -> Result<Vec<PendingEntry>> {
+    array(ctx, value)?
+        .into_iter()
+        .map(|item| {
+            let mut parts = array(ctx, item)?.into_iter();
+            let (Some(id_value), Some(consumer), Some(idle), Some(count)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(ctx.protocol("XPENDING entry without four elements"));
+            };
+            Ok(PendingEntry {
+                id: id(ctx, id_value)?,
+                consumer: text(ctx, consumer)?,
+                idle: Duration::from_millis(uint(ctx, idle)?),
+                delivery_count: uint(ctx, count)?,
+            })
+        })
+        .collect()
+}
+
+/// What a claim returned: ids with `JUSTID`, entries otherwise.
+pub(crate) fn claimed(ctx: &Ctx<'_>, value: Value, just_id: bool) -> Result<Claimed> {
+    if just_id {
+        Ok(Claimed::Ids(ids(ctx, value)?))
+    } else {
+        Ok(Claimed::Entries(claimed_entries(ctx, value)?))
+    }
+}
+
+/// XAUTOCLAIM's `[next, claimed, deleted ids]`.
+pub(crate) fn auto_claimed(ctx: &Ctx<'_>, value: Value, just_id: bool) -> Result<AutoClaimed> {
+    let mut parts = array(ctx, value)?.into_iter();
+    let (Some(next), Some(claimed_value), Some(deleted)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ctx.protocol("XAUTOCLAIM reply without three elements"));
+    };
+    Ok(AutoClaimed {
+        next: id(ctx, next)?,
+        claimed: claimed(ctx, claimed_value, just_id)?,
+        deleted: ids(ctx, deleted)?,
+    })
+}
+
+/// The conditional consumer delete script's `{outcome, value}`.
+pub(crate) fn consumer_delete(ctx: &Ctx<'_>, value: Value) -> Result<ConsumerDelete> {
+    let mut parts = array(ctx, value)?.into_iter();
+    let (Some(outcome), Some(amount)) = (parts.next(), parts.next()) else {
+        return Err(ctx.protocol("conditional consumer delete without outcome and value"));
+    };
+    let amount = uint(ctx, amount)?;
+    match text(ctx, outcome)?.as_str() {
+        "deleted" => Ok(ConsumerDelete::Deleted),
+        "pending" => Ok(ConsumerDelete::HasPending(amount)),
+        "idle" => Ok(ConsumerDelete::NotIdle(Duration::from_millis(amount))),
+        "missing" => Ok(ConsumerDelete::NoSuchConsumer),
+        other => Err(ctx.protocol(format!("unknown conditional delete outcome {other:?}"))),
+    }
+}
+
+/// XINFO STREAM.
+pub(crate) fn stream_info(ctx: &Ctx<'_>, value: Value) -> Result<StreamInfo> {
+    let mut map = info_map(ctx, value)?;
+    let mut take = |name: &str| field(ctx, &mut map, name);
+    Ok(StreamInfo {
+        length: uint(ctx, take("length")?)?,
+        last_generated_id: id(ctx, take("last-generated-id")?)?,
+        max_deleted_entry_id: id(ctx, take("max-deleted-entry-id")?)?,
+        entries_added: uint(ctx, take("entries-added")?)?,
+        groups: uint(ctx, take("groups")?)?,
+        first_entry: opt_entry(ctx, take("first-entry")?)?,
+        last_entry: opt_entry(ctx, take("last-entry")?)?,
+    })
+}
+
+/// A list of XINFO records (XINFO GROUPS, XINFO CONSUMERS), each built by `record` from a `take` that hands
+/// out its fields by name.
+fn info_list<T>(
+    ctx: &Ctx<'_>,
+    value: Value,
+    record: impl Fn(&mut dyn FnMut(&str) -> Result<Value>) -> Result<T>,
+) -> Result<Vec<T>> {
+    array(ctx, value)?
+        .into_iter()
+        .map(|item| {
+            let mut map = info_map(ctx, item)?;
+            record(&mut |name| field(ctx, &mut map, name))
+        })
+        .collect()
+}
+
+/// XINFO GROUPS.
+pub(crate) fn groups_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<GroupInfo>> {
+    info_list(ctx, value, |take| {
+        Ok(GroupInfo {
+            name: text(ctx, take("name")?)?,
+            consumers: uint(ctx, take("consumers")?)?,
+            pending: uint(ctx, take("pending")?)?,
+            last_delivered_id: id(ctx, take("last-delivered-id")?)?,
+            entries_read: opt_uint(ctx, take("entries-read")?)?,
+            // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
+            // contract's lag is unsigned, so it saturates at 0 as on the other backends.
+            lag: match take("lag")? {
+                Value::Nil => None,
+                value => Some(u64::try_from(int(ctx, value)?).unwrap_or(0)),
+            },
+        })
+    })
+}
+
+/// XINFO CONSUMERS.
+pub(crate) fn consumers_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<ConsumerInfo>> {
+    info_list(ctx, value, |take| {
+        Ok(ConsumerInfo {
+            name: text(ctx, take("name")?)?,
+            pending: uint(ctx, take("pending")?)?,
+            idle: Duration::from_millis(uint(ctx, take("idle")?)?),
+        })
+    })
 }

@@ -180,8 +180,9 @@ end
 return {'missing', 0}
 ";
 
-/// The source of the publish script, exactly as [`Scripts::append`] runs it (so benchmarks can invoke the
-/// same script raw; see `benches/redis.rs` for its keys and arguments).
+/// The source of the publish script, exactly as [`Scripts::append`] runs it (also handed out by
+/// [`RedisBackend::publish_script`](crate::RedisBackend::publish_script), which documents its calling
+/// convention for callers outside this crate).
 pub(crate) fn append_source() -> String {
     format!("{PRELUDE}{APPEND_BODY}")
 }
