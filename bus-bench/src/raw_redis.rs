@@ -9,13 +9,8 @@ use redis::aio::MultiplexedConnection;
 use crate::measure::{Measured, Wakee, each, wakeups};
 use crate::work::{BATCH, BLOCK, CONSUMER, Fallible, GROUP, redis_err, uuid_and_json};
 
-/// bus-redis's indexed publish script, run by hand: the baseline of the indexed publish cases.
-///
-/// TODO(api): this impl is the only place in the crate that relies on bus-redis internals. It needs a documented
-/// public way to get the indexed publish script (its Lua source, or a `redis::Script`) together with its key and
-/// argument layout, which today only the hidden `bus_redis::__publish_script_source` documents. When bus-redis
-/// has one, [`PublishScript::of`] calls it instead (and [`PublishScript::invocation`] follows its layout, if it
-/// changed).
+/// bus-redis's indexed publish script ([`RedisBackend::publish_script`], whose docs give its keys and arguments),
+/// run by hand: the baseline of the indexed publish cases.
 pub(crate) struct PublishScript {
     script: redis::Script,
     /// The index cleanup batch bus-redis passes the script.
@@ -26,7 +21,7 @@ impl PublishScript {
     /// The script `backend` runs for an indexed publish (the same SHA), with `backend`'s arguments.
     pub(crate) fn of(backend: &RedisBackend) -> PublishScript {
         PublishScript {
-            script: redis::Script::new(&bus::bus_redis::__publish_script_source()),
+            script: RedisBackend::publish_script(),
             cleanup: backend.options().index_cleanup_batch,
         }
     }
@@ -122,6 +117,13 @@ pub(crate) async fn evalsha_multi_exec(
     keys: &[String],
     n: u64,
 ) -> Fallible<Measured> {
+    // EVALSHA inside MULTI/EXEC gets NOSCRIPT for a script the server has not seen; this arm may run first.
+    script
+        .script
+        .prepare_invoke()
+        .load_async(conn)
+        .await
+        .map_err(redis_err)?;
     each(n / BATCH, BATCH, async || {
         let mut pipe = redis::pipe();
         pipe.atomic();

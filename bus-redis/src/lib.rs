@@ -124,12 +124,5 @@ pub mod testing;
 pub use backend::RedisBackend;
 pub use dedup::RedisDedup;
 
-/// Transitional, for `bus-cli`'s bench until it calls [`RedisBackend::publish_script`] (the supported,
-/// documented form of the same script): the script's source. Remove with that switch.
-#[doc(hidden)]
-pub fn __publish_script_source() -> String {
-    scripts::append_source()
-}
-
 pub use options::{PublishMode, RedisOptions};
 pub use redact::redact_url;
