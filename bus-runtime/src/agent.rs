@@ -5,7 +5,8 @@
 //! so each message is handled once) and follows `control:A` as a fan-out subscription (every replica sees every
 //! control message). On start it replays `control:A` to restore the current state, so a paused agent that
 //! restarts stays paused. While paused the worker reads nothing: new messages wait unread and failed ones stay
-//! pending, and nothing is lost.
+//! pending, and nothing is lost (on a server, a read the pause interrupted may still take one batch, which
+//! waits pending for this replica: see [`Worker::paused_by`]).
 
 use std::sync::Arc;
 

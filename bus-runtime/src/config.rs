@@ -28,7 +28,8 @@ pub struct WorkerConfig {
     /// Handlers running at once; the worker reads only as many entries as it has free slots. Default 8 (0 is
     /// raised to 1).
     pub concurrency: usize,
-    /// The longest a read blocks; maintenance (retries, autoclaim) also runs at least this often. Default 1 s.
+    /// The longest a read blocks. A read never blocks past the next retry scan or autoclaim, so those run on
+    /// time whatever this is. Default 1 s.
     pub read_block: Duration,
     /// Deliveries after which a still-failing entry is dead-lettered instead of retried. Default 5 (0 is raised
     /// to 1).
@@ -41,7 +42,8 @@ pub struct WorkerConfig {
     /// Idle time after which another consumer's pending entry counts as abandoned and is autoclaimed.
     /// Default 5 min.
     pub claim_idle: Duration,
-    /// How often the worker autoclaims abandoned entries and samples the pending/lag gauges. Default 30 s.
+    /// How often the worker autoclaims abandoned entries, deletes idle consumers (see
+    /// `consumer_cleanup_idle`) and samples the pending/lag gauges. Default 30 s.
     pub claim_interval: Duration,
     /// How often a running handler's entry is claimed again (JUSTID, to this consumer) to reset its idle time;
     /// `None` disables the keep-alive. Default 15 s, a wide margin under the default `claim_idle` of 5 min.

@@ -7,7 +7,8 @@
 //!   miss entries, and does not buffer without bound. [`Subscription`] is that `futures::Stream`.
 //! - [`worker`]: consumer groups only give at-least-once delivery if someone recovers pending entries after a
 //!   crash, takes over dead consumers' entries, retries failures with backoff instead of hot loops, keeps long
-//!   handlers from being redelivered, and parks poison messages. [`Worker`] does all of it for one handler.
+//!   handlers from being redelivered, and parks poison messages; and a group whose consumers come and go keeps
+//!   every dead one unless someone deletes it once it owns nothing. [`Worker`] does all of it for one handler.
 //! - [`config`]: the worker's knobs, with defaults documented in one place ([`WorkerConfig`]).
 //! - [`dead_letter`]: the dead-letter topic name and the [`DeadLetter`] record a worker publishes there.
 //! - [`dedup`]: at-least-once means handlers can see a message twice; [`RecentUuids`] lets them skip duplicates
@@ -15,13 +16,17 @@
 //! - [`backoff`]: the one capped exponential [`Backoff`] rule used for every wait between attempts.
 //! - [`retention`]: streams must not grow forever; [`Publisher`] applies each topic family's bound and idle
 //!   expiry on publish ([`RetentionPolicy`] documents the defaults).
-//! - [`agent`]: the seed's topic families as types, control messages ([`Control`]: pause, resume, custom) read
-//!   as fan-out, and [`Agent`], which consumes an agent's inbox with a worker and honours pause and resume.
+//! - [`agent`]: the topics of an agent and of a conversation as types ([`AgentTopics`], [`ConversationTopics`],
+//!   named by [`Topic`](bus_core::Topic)'s family constructors such as
+//!   [`Topic::chat_agent`](bus_core::Topic::chat_agent)), control messages ([`Control`]: pause, resume, custom)
+//!   read as fan-out, and [`Agent`], which consumes an agent's inbox with a worker and honours pause and resume.
 //! - [`observe`]: metric names (through the [`metrics`] facade); each handler call also runs in a `bus.delivery`
 //!   [`tracing`] span carrying topic, group, consumer, entry id, UUID and delivery count.
 //!
-//! Everything waits on tokio's clock, like the backends, so tests with paused time (`tokio::time::pause`) drive
-//! blocking reads, idle times, backoffs and keep-alives deterministically.
+//! Everything here waits on tokio's clock, and so does bus-memory (its blocking reads, idle times and expiries),
+//! so on bus-memory tests with paused time (`tokio::time::pause`) drive blocking reads, idle times, backoffs and
+//! keep-alives deterministically. On a Redis server the blocks, idle times and expiries follow the server's
+//! clock, and only the runtime's own waits (backoffs, intervals) follow tokio's.
 //!
 //! # Example
 //! A worker processing a chat topic while a subscription tails it:

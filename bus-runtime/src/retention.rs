@@ -1,9 +1,9 @@
 //! Retention: how much each topic family keeps, applied on publish, so streams never grow forever.
 //!
 //! Every publish through a [`Publisher`] trims its topic by the family's bound (approximate trimming, so the
-//! cost is whole nodes, not per entry) and, for conversation topics, pushes back the topic's expiry: a
-//! conversation nobody writes to for the idle TTL disappears with its groups (key expiry on Redis, emulated by
-//! bus-memory on tokio's clock).
+//! cost is whole nodes, not per entry) and, for families with an idle TTL (by default `chat:` and `stream:`),
+//! pushes back the topic's expiry: a topic nobody writes to for the idle TTL disappears with its groups (key
+//! expiry on Redis, emulated by bus-memory on tokio's clock).
 //!
 //! Defaults ([`RetentionPolicy::default`]):
 //!

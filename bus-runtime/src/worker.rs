@@ -19,6 +19,11 @@
 //!   goes there on first sight, and a pending entry deleted from the stream is simply acknowledged.
 //! - **Autoclaim.** Every `claim_interval` the worker takes over (XAUTOCLAIM) entries idle longer than
 //!   `claim_idle`, i.e. entries of consumers that died, as many as it has free slots.
+//! - **Idle-consumer cleanup.** At the same interval, right after the autoclaim, other consumers of the group
+//!   idle at least `consumer_cleanup_idle` and owning nothing are deleted, each with
+//!   [`Backend::consumer_delete_if_idle`](bus_core::Backend::consumer_delete_if_idle), which checks and deletes
+//!   in one atomic step: a consumer that received an entry since it was listed is kept, so no entry is dropped
+//!   with it. A consumer that died owning entries is deleted only once autoclaim has taken them all.
 //! - **Keep-alive.** While a handler runs, its entry is claimed again with JUSTID by this consumer every
 //!   `keep_alive_interval` (min-idle 0, so the delivery count is unchanged and only the idle time is reset): a
 //!   handler running longer than `claim_idle` is not taken over by another worker.
@@ -26,10 +31,6 @@
 //!   `shutdown_timeout` for running handlers (each acks its own entry when it succeeds), then aborts those still
 //!   running. Their entries stay pending for this consumer: a restart with the same consumer name replays them
 //!   first, and otherwise another worker autoclaims them after `claim_idle`.
-//!
-//! Consumer cleanup (deleting consumers idle past a limit) is not done here: it needs an atomic "delete the
-//! consumer only if it owns nothing pending", which the [`Backend`](bus_core::Backend) trait does not offer yet;
-//! a check-then-delete would drop entries claimed in between.
 //!
 //! Delivery counts are the group's: a `>` read counts 1, and each replay, retry claim or autoclaim adds one. An
 //! autoclaim can take this worker's own entry if it sat idle past `claim_idle` (the keep-alive is off or the
