@@ -39,6 +39,36 @@ fn check_block(block: Option<Duration>) -> Result<()> {
     }
 }
 
+/// Redis's arity error, `ERR wrong number of arguments for '<command>' command` (`command` in lower case).
+pub fn arity_error(command: &str) -> Error {
+    Error::invalid_argument(format!("ERR wrong number of arguments for '{command}' command"))
+}
+
+/// Checks that a command taking a list of ids (XDEL, XACK, XCLAIM: `command` in lower case) got at least one:
+/// Redis rejects the call by its arity, before looking at the key.
+///
+/// ```
+/// use bus_core::{EntryId, options::validate_ids};
+/// assert!(validate_ids(&[EntryId::new(1, 0)], "xdel").is_ok());
+/// assert_eq!(validate_ids(&[], "xack").unwrap_err().to_string(), "ERR wrong number of arguments for 'xack' command");
+/// ```
+pub fn validate_ids(ids: &[EntryId], command: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Err(arity_error(command));
+    }
+    Ok(())
+}
+
+/// A read of no topic: Redis's arity error when the command line would be too short for its arity (`words`
+/// option words before STREAMS, against the `minimum` words beyond them), its syntax error otherwise.
+fn check_topics(topics: usize, words: usize, minimum: usize, command: &str) -> Result<()> {
+    match topics {
+        0 if words < minimum => Err(arity_error(command)),
+        0 => Err(Error::syntax()),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the COUNT of XRANGE and XREVRANGE as Redis parses it (a signed 64-bit integer; `None` or 0 is
 /// accepted).
 ///
@@ -232,6 +262,13 @@ impl ReadOptions {
         validate_count(self.count)?;
         check_block(self.block)
     }
+
+    /// The check Redis makes of an XREAD over `topics` topics: none is an error (the arity error, or a syntax
+    /// error once COUNT or BLOCK make the command long enough), as `XREAD STREAMS` and `XREAD COUNT 1 STREAMS`.
+    pub fn validate_topics(&self, topics: usize) -> Result<()> {
+        let words = 2 * usize::from(self.count.is_some()) + 2 * usize::from(self.block.is_some());
+        check_topics(topics, words, 2, "xread")
+    }
 }
 
 /// Options of a group read (XREADGROUP).
@@ -274,6 +311,14 @@ impl ReadGroupOptions {
     pub fn validate(&self) -> Result<()> {
         validate_count(self.count)?;
         check_block(self.block)
+    }
+
+    /// The check Redis makes of an XREADGROUP over `topics` topics, as [`ReadOptions::validate_topics`] (NOACK
+    /// counts one word).
+    pub fn validate_topics(&self, topics: usize) -> Result<()> {
+        let words =
+            2 * usize::from(self.count.is_some()) + 2 * usize::from(self.block.is_some()) + usize::from(self.no_ack);
+        check_topics(topics, words, 2, "xreadgroup")
     }
 }
 
@@ -559,6 +604,29 @@ mod tests {
         let err = AppendOptions::new().id(EntryId::MIN).validate().unwrap_err();
         assert_eq!(err.to_string(), "ERR The ID specified in XADD must be greater than 0-0");
         assert!(AppendOptions::new().id(AppendId::AutoSeq(0)).validate().is_ok());
+    }
+
+    #[test]
+    fn reads_of_no_topic_fail_as_redis_parses_them() {
+        let arity = |command: &str| format!("ERR wrong number of arguments for '{command}' command");
+        assert_eq!(
+            ReadOptions::new().validate_topics(0).unwrap_err().to_string(),
+            arity("xread")
+        );
+        let counted = ReadOptions::new().count(1).validate_topics(0).unwrap_err();
+        assert_eq!(counted.to_string(), "ERR syntax error");
+        let blocking = ReadOptions::new().block(Duration::from_millis(10));
+        assert_eq!(blocking.validate_topics(0).unwrap_err().to_string(), "ERR syntax error");
+        assert!(ReadOptions::new().validate_topics(1).is_ok());
+        let group = ReadGroupOptions::new();
+        assert_eq!(group.validate_topics(0).unwrap_err().to_string(), arity("xreadgroup"));
+        assert_eq!(
+            group.no_ack().validate_topics(0).unwrap_err().to_string(),
+            arity("xreadgroup")
+        );
+        let counted = ReadGroupOptions::new().count(1).validate_topics(0).unwrap_err();
+        assert_eq!(counted.to_string(), "ERR syntax error");
+        assert!(ReadGroupOptions::new().validate_topics(2).is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bus_core::message::uuid_of;
-use bus_core::options::{validate_count, validate_entries_read, validate_min_idle};
+use bus_core::options::{validate_count, validate_entries_read, validate_ids, validate_min_idle};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete,
     ConsumerInfo, Entry, EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo,
@@ -345,6 +345,7 @@ impl Backend for MemoryBackend {
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
         options.validate()?;
+        options.validate_topics(cursors.len())?;
         let count = count_len(options.count);
         // `$` is resolved once, at call time, as Redis does.
         let resolved: Vec<(Topic, EntryId)> = cursors
@@ -497,6 +498,7 @@ impl Backend for MemoryBackend {
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
         options.validate()?;
+        options.validate_topics(cursors.len())?;
         let count = count_len(options.count);
         // Redis checks every topic's group before serving any of them; with one topic, serving it checks it.
         if cursors.len() > 1 {
@@ -534,6 +536,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
+        validate_ids(ids, "xack")?;
         // XACK answers 0 for a missing key or group rather than an error.
         Ok(self
             .with_group(topic, group, GroupCommand::Pending, |group, _| group.ack(ids))
@@ -564,6 +567,9 @@ impl Backend for MemoryBackend {
         ids: &[EntryId],
         options: &ClaimOptions,
     ) -> Result<Claimed> {
+        validate_ids(ids, "xclaim")?;
+        // Redis looks the key and the group up before it parses min-idle-time and the options.
+        self.with_group(topic, group, GroupCommand::Pending, |_, _| ())?;
         validate_min_idle(min_idle, "XCLAIM")?;
         options.validate()?;
         let now = self.now();
@@ -618,6 +624,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
+        validate_ids(ids, "xdel")?;
         let deleted = self.keyspace().with(topic, |state| {
             let stream = &mut state.data.as_mut()?.stream;
             let mut deleted = 0;

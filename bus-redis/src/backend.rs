@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bus_core::message::uuid_of;
-use bus_core::options::validate_entries_read;
+use bus_core::options::{validate_entries_read, validate_ids};
 use bus_core::{
     AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
     EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
@@ -302,6 +302,7 @@ impl Backend for RedisBackend {
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
         options.validate()?;
+        options.validate_topics(cursors.len())?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self.multi_ctx("XREAD", topics.clone());
         let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
@@ -408,6 +409,7 @@ impl Backend for RedisBackend {
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
         options.validate()?;
+        options.validate_topics(cursors.len())?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self
             .multi_ctx("XREADGROUP", topics.clone())
@@ -432,6 +434,7 @@ impl Backend for RedisBackend {
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
+        validate_ids(ids, "xack")?;
         let ctx = self.ctx("XACK", topic).group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XACK");
         cmd.arg(self.stream_key(topic)).arg(group);
@@ -462,7 +465,9 @@ impl Backend for RedisBackend {
         ids: &[EntryId],
         options: &ClaimOptions,
     ) -> Result<Claimed> {
-        options.validate()?;
+        validate_ids(ids, "xclaim")?;
+        // No `options.validate()`: Redis looks the key and group up before it parses the options, and words the
+        // same errors itself.
         let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
         let cmd = args::xclaim(&self.stream_key(topic), group, consumer, min_idle, ids, options);
         reply::claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
@@ -484,6 +489,7 @@ impl Backend for RedisBackend {
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
+        validate_ids(ids, "xdel")?;
         let ctx = self.ctx("XDEL", topic);
         let mut cmd = redis::cmd("XDEL");
         cmd.arg(self.stream_key(topic));

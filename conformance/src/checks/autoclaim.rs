@@ -226,3 +226,29 @@ pub async fn autoclaim_of_a_missing_group_or_topic_is_nogroup(backend: Arc<dyn B
     ensure_eq!(b.pending_summary(&t, "g").await?.count, 6, "XPENDING count after them");
     Ok(())
 }
+
+/// XAUTOCLAIM's min-idle-time must fit a signed 64-bit integer:
+/// `XAUTOCLAIM k g c 9223372036854775808 0` → `ERR Invalid min-idle-time argument for XAUTOCLAIM`, also on a
+/// missing key, and nothing is claimed.
+pub async fn autoclaim_min_idle_out_of_range_is_refused(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xautoclaim-range")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    deliver_all(backend.as_ref(), &topic, "c").await?;
+    let too_big = Duration::from_millis(1 << 63);
+    let message = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+    let options = AutoClaimOptions::new();
+    let claimed = backend
+        .auto_claim(&topic, "g", "other", too_big, RangeBound::MIN, &options)
+        .await;
+    expect_error_text(claimed, message, "XAUTOCLAIM with min-idle-time 2^63")?;
+    let missing = super::support::topic("xautoclaim-range-missing")?;
+    let claimed = backend
+        .auto_claim(&missing, "g", "other", too_big, RangeBound::MIN, &options)
+        .await;
+    expect_error_text(claimed, message, "XAUTOCLAIM of a missing topic")?;
+    let pending = backend.pending(&topic, "g", &PendingQuery::all(10)).await?;
+    ensure_eq!(pending.len(), 1, "pending entries after the refused claim");
+    ensure_eq!(pending[0].consumer.as_str(), "c", "owner after the refused claim");
+    Ok(())
+}

@@ -411,3 +411,81 @@ pub async fn claim_creates_no_consumer_when_nothing_is_claimed(backend: Arc<dyn 
     ensure_eq!(names, vec!["c1".to_owned(), "c2".to_owned()], "XINFO CONSUMERS names");
     Ok(())
 }
+
+/// XCLAIM with no id is refused by its arity, before min-idle-time is parsed:
+/// `XCLAIM k g c 0` → `ERR wrong number of arguments for 'xclaim' command`.
+pub async fn claim_of_no_ids_is_an_arity_error(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xclaim-arity")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let arity = "ERR wrong number of arguments for 'xclaim' command";
+    let options = ClaimOptions::new();
+    let claimed = backend.claim(&topic, "g", "c", Duration::ZERO, &[], &options).await;
+    expect_error_text(claimed, arity, "XCLAIM with no id")?;
+    let claimed = backend.claim(&topic, "g", "c", Duration::MAX, &[], &options).await;
+    expect_error_text(claimed, arity, "XCLAIM with no id and an invalid min-idle-time")?;
+    Ok(())
+}
+
+/// XCLAIM's numbers must fit a signed 64-bit integer, each refused in its own words, before the key is looked at:
+/// `XCLAIM k g c 9223372036854775808 1-0` → `ERR Invalid min-idle-time argument for XCLAIM`; `… 0 1-0 IDLE
+/// 9223372036854775808` → `ERR Invalid IDLE option argument for XCLAIM` (and so for TIME and RETRYCOUNT). Nothing
+/// is claimed.
+pub async fn claim_numbers_out_of_range_are_refused_in_xclaims_words(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xclaim-range")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    deliver_all(backend.as_ref(), &topic, "c").await?;
+    let too_big = 1u64 << 63;
+    let one = [id(1, 0)];
+    let claim = |min_idle: Duration, options: ClaimOptions| {
+        let (backend, topic) = (backend.clone(), topic.clone());
+        async move { backend.claim(&topic, "g", "other", min_idle, &one, &options).await }
+    };
+    let big_idle = Duration::from_millis(too_big);
+    let cases = [
+        (
+            claim(big_idle, ClaimOptions::new()).await,
+            "ERR Invalid min-idle-time argument for XCLAIM",
+            "min-idle-time",
+        ),
+        (
+            claim(Duration::ZERO, ClaimOptions::new().idle(big_idle)).await,
+            "ERR Invalid IDLE option argument for XCLAIM",
+            "IDLE",
+        ),
+        (
+            claim(Duration::ZERO, ClaimOptions::new().time(too_big)).await,
+            "ERR Invalid TIME option argument for XCLAIM",
+            "TIME",
+        ),
+        (
+            claim(Duration::ZERO, ClaimOptions::new().retry_count(too_big)).await,
+            "ERR Invalid RETRYCOUNT option argument for XCLAIM",
+            "RETRYCOUNT",
+        ),
+    ];
+    for (result, message, what) in cases {
+        expect_error_text(result, message, &format!("XCLAIM with {what} 2^63"))?;
+    }
+    let missing = super::support::topic("xclaim-range-missing")?;
+    let nogroup = format!("NOGROUP No such key '{missing}' or consumer group 'g'");
+    let on_missing = backend
+        .claim(&missing, "g", "c", big_idle, &one, &ClaimOptions::new())
+        .await;
+    expect_error_text(
+        on_missing,
+        &nogroup,
+        "XCLAIM of a missing topic with min-idle-time 2^63",
+    )?;
+    let options = ClaimOptions::new().idle(big_idle);
+    let on_missing = backend.claim(&missing, "g", "c", Duration::ZERO, &one, &options).await;
+    expect_error_text(on_missing, &nogroup, "XCLAIM of a missing topic with IDLE 2^63")?;
+    let pending = backend.pending(&topic, "g", &PendingQuery::all(10)).await?;
+    ensure_eq!(
+        pending.iter().map(|p| p.consumer.as_str()).collect::<Vec<_>>(),
+        vec!["c"],
+        "owner after the refused claims"
+    );
+    Ok(())
+}

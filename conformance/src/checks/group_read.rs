@@ -459,3 +459,67 @@ pub async fn dollar_is_refused_as_a_group_cursor(backend: Arc<dyn Backend>) -> C
     ensure_eq!(groups, vec![(0, 0)], "XINFO GROUPS (consumers, pending)");
     Ok(())
 }
+
+/// XREADGROUP of no topic is refused as Redis parses it: by arity when nothing but NOACK is given
+/// (`XREADGROUP GROUP g c STREAMS`, `… NOACK STREAMS` → `ERR wrong number of arguments for 'xreadgroup'
+/// command`), as a syntax error once COUNT or BLOCK make the command long enough (`… COUNT 1 STREAMS` →
+/// `ERR syntax error`). No consumer is created.
+pub async fn read_group_of_no_topics_is_refused_as_redis_parses_it(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xreadgroup-arity")?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let arity = "ERR wrong number of arguments for 'xreadgroup' command";
+    let read = |options: ReadGroupOptions| {
+        let backend = backend.clone();
+        async move {
+            let read = backend.read_group("g", "c", &[], &options);
+            tokio::time::timeout(std::time::Duration::from_secs(10), read).await
+        }
+    };
+    let timed = |what: &str| Failure(format!("XREADGROUP {what} STREAMS blocked instead of failing"));
+    let plain = read(ReadGroupOptions::new()).await.map_err(|_| timed("GROUP g c"))?;
+    expect_error_text(plain, arity, "XREADGROUP GROUP g c STREAMS")?;
+    let no_ack = read(ReadGroupOptions::new().no_ack())
+        .await
+        .map_err(|_| timed("NOACK"))?;
+    expect_error_text(no_ack, arity, "XREADGROUP GROUP g c NOACK STREAMS")?;
+    let counted = read(ReadGroupOptions::new().count(1))
+        .await
+        .map_err(|_| timed("COUNT 1"))?;
+    expect_error_text(counted, "ERR syntax error", "XREADGROUP GROUP g c COUNT 1 STREAMS")?;
+    let blocking = ReadGroupOptions::new().block(std::time::Duration::from_millis(10));
+    let blocked = read(blocking).await.map_err(|_| timed("BLOCK 10"))?;
+    expect_error_text(blocked, "ERR syntax error", "XREADGROUP GROUP g c BLOCK 10 STREAMS")?;
+    ensure!(
+        backend.consumers_info(&topic, "g").await?.is_empty(),
+        "a refused XREADGROUP created a consumer"
+    );
+    Ok(())
+}
+
+/// XREADGROUP's BLOCK beyond a signed 64-bit integer of milliseconds is refused before anything is delivered:
+/// `XREADGROUP GROUP g c BLOCK 9223372036854775808 STREAMS k >` → `ERR timeout is not an integer or out of
+/// range`; the entry stays undelivered.
+pub async fn read_group_block_out_of_range_is_refused(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xreadgroup-block-range")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    let too_long = ReadGroupOptions::new().block(std::time::Duration::from_millis(1 << 63));
+    let cursors = [(topic.clone(), GroupCursor::New)];
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        backend.read_group("g", "c", &cursors, &too_long),
+    )
+    .await
+    .map_err(|_| Failure("XREADGROUP BLOCK 2^63 blocked instead of failing".into()))?;
+    expect_error_text(
+        read,
+        "ERR timeout is not an integer or out of range",
+        "XREADGROUP BLOCK 2^63",
+    )?;
+    ensure_eq!(
+        deliver_all(backend.as_ref(), &topic, "c").await?,
+        vec![id(1, 0)],
+        "a `>` read afterwards"
+    );
+    Ok(())
+}

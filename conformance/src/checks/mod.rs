@@ -112,6 +112,8 @@ macro_rules! __with_catalogue {
                 read_dollar_skips_the_entries_already_there [],
                 read_with_nothing_new_is_an_empty_reply_not_a_timeout [],
                 read_after_a_bare_millisecond_cursor [],
+                read_of_no_topics_is_refused_as_redis_parses_it [],
+                read_block_out_of_range_is_refused [],
             }
             trim {
                 maxlen_trim_keeps_the_newest_entries [],
@@ -135,6 +137,7 @@ macro_rules! __with_catalogue {
                 delete_keeps_the_last_id_and_records_the_largest_deleted_id [],
                 max_deleted_id_never_decreases [],
                 deleting_every_entry_keeps_the_empty_stream [],
+                delete_of_no_ids_is_an_arity_error [],
             }
             groups {
                 xgroup_subcommands_need_the_topic [],
@@ -168,6 +171,8 @@ macro_rules! __with_catalogue {
                 read_group_of_a_missing_topic_is_nogroup [],
                 read_group_fails_whole_when_one_topic_lacks_the_group [],
                 dollar_is_refused_as_a_group_cursor [],
+                read_group_of_no_topics_is_refused_as_redis_parses_it [],
+                read_group_block_out_of_range_is_refused [],
             }
             pending {
                 ack_counts_only_pending_ids [],
@@ -184,6 +189,7 @@ macro_rules! __with_catalogue {
                 pending_idle_filter_holds_with_margins [],
                 idle_times_are_exact [controllable_clock],
                 idle_times_hold_with_margins [],
+                ack_of_no_ids_is_an_arity_error [],
             }
             claim {
                 claim_transfers_ownership [],
@@ -199,6 +205,8 @@ macro_rules! __with_catalogue {
                 claim_drops_deleted_entries_from_the_pending_list [],
                 claim_of_a_missing_group_is_nogroup [],
                 claim_creates_no_consumer_when_nothing_is_claimed [],
+                claim_of_no_ids_is_an_arity_error [],
+                claim_numbers_out_of_range_are_refused_in_xclaims_words [],
             }
             autoclaim {
                 autoclaim_drops_deleted_entries [],
@@ -210,6 +218,7 @@ macro_rules! __with_catalogue {
                 autoclaim_takes_every_entry_idle_long_enough_with_margins [],
                 autoclaim_rejects_count_zero [],
                 autoclaim_of_a_missing_group_or_topic_is_nogroup [],
+                autoclaim_min_idle_out_of_range_is_refused [],
             }
             info_lag {
                 lag_counts_undelivered_entries [],

@@ -385,3 +385,26 @@ pub async fn idle_times_hold_with_margins(backend: Arc<dyn Backend>) -> CheckRes
     );
     Ok(())
 }
+
+/// XACK with no id is refused by its arity, before the key or group is looked at:
+/// `XACK k g` → `ERR wrong number of arguments for 'xack' command` (also for a missing key).
+pub async fn ack_of_no_ids_is_an_arity_error(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xack-arity")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    group_at_zero(backend.as_ref(), &topic).await?;
+    deliver_all(backend.as_ref(), &topic, "c").await?;
+    let arity = "ERR wrong number of arguments for 'xack' command";
+    expect_error_text(backend.ack(&topic, "g", &[]).await, arity, "XACK with no id")?;
+    let missing = super::support::topic("xack-arity-missing")?;
+    expect_error_text(
+        backend.ack(&missing, "g", &[]).await,
+        arity,
+        "XACK of a missing topic with no id",
+    )?;
+    ensure_eq!(
+        backend.pending_summary(&topic, "g").await?.count,
+        1,
+        "pending after the refused XACK"
+    );
+    Ok(())
+}

@@ -265,3 +265,41 @@ pub async fn read_after_a_bare_millisecond_cursor(backend: Arc<dyn Backend>) -> 
     );
     Ok(())
 }
+
+/// XREAD of no topic is refused as Redis parses it: by arity when nothing else is given (`XREAD STREAMS` →
+/// `ERR wrong number of arguments for 'xread' command`), as a syntax error once COUNT or BLOCK make the command
+/// long enough (`XREAD COUNT 1 STREAMS`, `XREAD BLOCK 10 STREAMS` → `ERR syntax error`); it never blocks.
+pub async fn read_of_no_topics_is_refused_as_redis_parses_it(backend: Arc<dyn Backend>) -> CheckResult {
+    let arity = "ERR wrong number of arguments for 'xread' command";
+    expect_error_text(backend.read(&[], &ReadOptions::new()).await, arity, "XREAD STREAMS")?;
+    let counted = backend.read(&[], &ReadOptions::new().count(1)).await;
+    expect_error_text(counted, "ERR syntax error", "XREAD COUNT 1 STREAMS")?;
+    let blocking = ReadOptions::new().block(std::time::Duration::from_millis(10));
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), backend.read(&[], &blocking))
+        .await
+        .map_err(|_| Failure("XREAD BLOCK 10 STREAMS blocked instead of failing".into()))?;
+    expect_error_text(read, "ERR syntax error", "XREAD BLOCK 10 STREAMS")
+}
+
+/// A BLOCK beyond a signed 64-bit integer of milliseconds is refused before anything blocks or is read:
+/// `XREAD BLOCK 9223372036854775808 STREAMS k $` → `ERR timeout is not an integer or out of range`, also with
+/// entries to read.
+pub async fn read_block_out_of_range_is_refused(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xread-block-range")?;
+    fill(backend.as_ref(), &topic, 1).await?;
+    let too_long = ReadOptions::new().block(std::time::Duration::from_millis(1 << 63));
+    for (cursor, what) in [(ReadCursor::New, "$"), (ReadCursor::After(EntryId::MIN), "0")] {
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            backend.read(&[(topic.clone(), cursor)], &too_long),
+        )
+        .await
+        .map_err(|_| Failure(format!("XREAD BLOCK 2^63 … {what} blocked instead of failing")))?;
+        expect_error_text(
+            read,
+            "ERR timeout is not an integer or out of range",
+            &format!("XREAD BLOCK 9223372036854775808 STREAMS {topic} {what}"),
+        )?;
+    }
+    Ok(())
+}

@@ -442,3 +442,20 @@ pub async fn deleting_every_entry_keeps_the_empty_stream(backend: Arc<dyn Backen
     );
     Ok(())
 }
+
+/// XDEL with no id is refused by its arity, on an existing topic or a missing one, and deletes nothing:
+/// `XDEL k` → `ERR wrong number of arguments for 'xdel' command`.
+pub async fn delete_of_no_ids_is_an_arity_error(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xdel-arity")?;
+    fill(backend.as_ref(), &topic, 2).await?;
+    let arity = "ERR wrong number of arguments for 'xdel' command";
+    expect_error_text(backend.delete(&topic, &[]).await, arity, "XDEL with no id")?;
+    let missing = super::support::topic("xdel-arity-missing")?;
+    expect_error_text(
+        backend.delete(&missing, &[]).await,
+        arity,
+        "XDEL of a missing topic with no id",
+    )?;
+    ensure_eq!(backend.len(&topic).await?, 2, "XLEN after the refused XDEL");
+    Ok(())
+}
