@@ -33,6 +33,9 @@ pub const SUBSCRIPTION_ENTRIES: &str = "bus_runtime_subscription_entries_total";
 pub const SUBSCRIPTION_GAPS: &str = "bus_runtime_subscription_gaps_total";
 /// Counter: retryable backend errors that a subscription or worker waited out.
 pub const BACKEND_RETRIES: &str = "bus_runtime_backend_retries_total";
+/// Counter: times a worker found its group gone (the topic was deleted or expired, or the group destroyed) and
+/// created it again.
+pub const GROUPS_RECREATED: &str = "bus_runtime_groups_recreated_total";
 
 /// Labels of a group metric.
 #[derive(Clone, Debug)]

@@ -459,6 +459,15 @@ impl Run {
             match self.step(shutdown.as_mut(), &mut next_retry, &mut next_claim).await {
                 Ok(Step::Continue) => errors = 0,
                 Ok(Step::Shutdown) => return Ok(()),
+                // The topic was deleted or expired (a retention policy's idle TTL can expire an inbox that is
+                // merely quiet), or the group destroyed: a worker that owns its group creates it again and goes on,
+                // instead of stopping for good. Whatever the topic held is gone with it; nothing pending survives.
+                Err(err) if self.config.create_group.is_some() && group_vanished(&err) => {
+                    tracing::warn!(error = %err, "the worker's group is gone; creating it again");
+                    self.ctx.labels.count(observe::GROUPS_RECREATED, 1);
+                    self.group_ready = false;
+                    errors = 0;
+                }
                 Err(err) if err.is_retryable() => {
                     errors = errors.saturating_add(1);
                     let delay = self.config.error_backoff.delay(errors);
@@ -971,4 +980,9 @@ impl Run {
             self.finished(done);
         }
     }
+}
+
+/// Whether an error says the worker's topic or group no longer exists (as opposed to a failure to reach it).
+fn group_vanished(err: &Error) -> bool {
+    matches!(err, Error::TopicDeleted { .. } | Error::NoGroup { .. })
 }

@@ -30,6 +30,7 @@ macro_rules! all {
                 without_keep_alive_the_long_handler_is_claimed_by_another_worker,
                 graceful_shutdown_waits_for_handlers_up_to_the_deadline_and_stops_reading,
                 idle_consumers_are_deleted_only_once_they_own_nothing,
+                a_worker_whose_topic_vanishes_creates_its_group_again,
             }
             crash {
                 killed_workers_lose_nothing,

@@ -127,6 +127,34 @@ pub async fn processes_everything_with_bounded_concurrency_and_acks(rig: Rig) {
     assert_eq!(info[0].lag, Some(0));
 }
 
+/// A retention TTL can expire a quiet inbox (and an operator can drop a topic) while its worker runs: the worker,
+/// which owns its group, creates it again and handles what is published afterwards instead of stopping for good.
+pub async fn a_worker_whose_topic_vanishes_creates_its_group_again(rig: Rig) {
+    let (bus, t) = (rig.bus(), rig.time);
+    let topic = Topic::chat_agent("A").unwrap();
+    let calls = Calls::default();
+    let (before, _) = publish(&bus, &topic, json!({ "n": 1 })).await;
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", fast_config(t)).spawn(calls.succeeding());
+    t.eventually(Duration::from_secs(30), "the first message handled", || async {
+        calls.of(before) == [1]
+    })
+    .await;
+    // The worker is blocked reading when its topic goes, as when a TTL expires it.
+    tokio::time::sleep(t.ms(100)).await;
+    assert!(bus.drop_topic(&topic).await.unwrap());
+    tokio::time::sleep(t.ms(200)).await;
+    let (after, _) = publish(&bus, &topic, json!({ "n": 2 })).await;
+    t.eventually(
+        Duration::from_secs(30),
+        "the message published after the deletion handled",
+        || async { calls.of(after) == [1] },
+    )
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!((report.delivered, report.acked, report.failed), (2, 2, 0));
+    assert_eq!(pending_count(&bus, &topic).await, 0);
+}
+
 pub async fn poison_message_is_dead_lettered_after_exactly_max_deliveries_and_the_group_moves_on(rig: Rig) {
     let (bus, t) = (rig.bus(), rig.time);
     let topic = Topic::chat_agent("A").unwrap();
