@@ -7,7 +7,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use bus_command::{Command, ReadFrom, TrimArgs as TrimOptions};
+use bus_command::commands::{
+    Ack, Append, AutoClaim, Claim, ConsumerCreate, ConsumerDelete, Delete, GroupCreate, GroupDestroy, GroupSetId,
+    Pending, Publish, Range, Read, ReadAfterMessage, ReadGroup, RevRange,
+};
+use bus_command::{AppendArgs, Command, Streams, TrimArgs as TrimOptions};
 use bus_core::{
     AppendId, AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, Entry, EntryId, Fields,
     GroupCreateOptions, GroupCursor, GroupEntry, GroupStart, Message, PendingQuery, Published, RangeBound, ReadCursor,
@@ -417,7 +421,7 @@ pub struct TrimArgs<'a>(pub &'a Trim);
 
 impl fmt::Display for TrimArgs<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line = Command::Trim {
+        let line = bus_command::commands::Trim {
             topic: Topic::new("t").map_err(|_| fmt::Error)?,
             trim: TrimOptions::from_trim(Some(self.0)),
         }
@@ -443,11 +447,6 @@ fn field_words(fields: &Fields) -> Vec<String> {
         .collect()
 }
 
-/// `--entry-id` only when the id is not the default `*`.
-fn entry_id(id: AppendId) -> Option<AppendId> {
-    (id != AppendId::Auto).then_some(id)
-}
-
 impl Op {
     /// The `bus` commands that do what this operation does: one, except for [`Op::AppendMany`] (one `append-raw`
     /// per entry). Printed one per line, they replay the operation in `bus shell`.
@@ -459,21 +458,21 @@ impl Op {
                 fields,
                 trim,
                 no_mkstream,
-            } => Command::AppendRaw {
+            } => Append {
                 topic: topic.clone(),
                 fields: field_words(fields),
-                entry_id: entry_id(*id),
-                trim: TrimOptions::from_trim(trim.as_ref()),
-                nomkstream: *no_mkstream,
-            },
+                options: AppendArgs::new(*id, trim.as_ref(), *no_mkstream),
+            }
+            .into(),
             Op::AppendMany { topic, first_ms, count } => {
                 return (*first_ms..first_ms.saturating_add(*count))
-                    .map(|ms| Command::AppendRaw {
-                        topic: topic.clone(),
-                        fields: field_words(&many_fields(ms)),
-                        entry_id: Some(AppendId::Explicit(EntryId::new(ms, 0))),
-                        trim: TrimOptions::default(),
-                        nomkstream: false,
+                    .map(|ms| {
+                        Append {
+                            topic: topic.clone(),
+                            fields: field_words(&many_fields(ms)),
+                            options: AppendArgs::new(AppendId::Explicit(EntryId::new(ms, 0)), None, false),
+                        }
+                        .into()
                     })
                     .collect();
             }
@@ -483,86 +482,92 @@ impl Op {
                 uuid,
                 payload,
                 trim,
-            } => Command::Publish {
+            } => Publish {
                 topic: topic.clone(),
                 json: payload.clone(),
                 id: Some(*uuid),
-                entry_id: entry_id(*id),
-                trim: TrimOptions::from_trim(trim.as_ref()),
-                nomkstream: false,
-            },
+                options: AppendArgs::new(*id, trim.as_ref(), false),
+            }
+            .into(),
             Op::Range {
                 topic,
                 start,
                 end,
                 count,
-            } => Command::Range {
+            } => Range {
                 topic: topic.clone(),
                 start: *start,
                 end: *end,
                 count: *count,
-            },
+            }
+            .into(),
             Op::RevRange {
                 topic,
                 end,
                 start,
                 count,
-            } => Command::Revrange {
+            } => RevRange {
                 topic: topic.clone(),
                 end: *end,
                 start: *start,
                 count: *count,
-            },
-            Op::Read { topic, after, count } => Command::Read {
-                topic: topic.clone(),
-                cursor: ReadFrom::Cursor(ReadCursor::After(*after)),
+            }
+            .into(),
+            Op::Read { topic, after, count } => Read {
+                streams: Streams::one(topic.clone(), ReadCursor::After(*after)),
                 count: *count,
                 block: None,
-            },
-            Op::ReadAfterUuid { topic, uuid, count } => Command::Read {
+            }
+            .into(),
+            Op::ReadAfterUuid { topic, uuid, count } => ReadAfterMessage {
                 topic: topic.clone(),
-                cursor: ReadFrom::Message(*uuid),
+                uuid: *uuid,
                 count: *count,
-                block: None,
-            },
+            }
+            .into(),
             Op::GroupCreate {
                 topic,
                 group,
                 start,
                 mkstream,
                 entries_read,
-            } => Command::GroupCreate {
+            } => GroupCreate {
                 topic: topic.clone(),
                 group: group.clone(),
                 start: *start,
                 mkstream: *mkstream,
                 entries_read: *entries_read,
-            },
-            Op::GroupDestroy { topic, group } => Command::GroupDestroy {
+            }
+            .into(),
+            Op::GroupDestroy { topic, group } => GroupDestroy {
                 topic: topic.clone(),
                 group: group.clone(),
-            },
+            }
+            .into(),
             Op::GroupSetId {
                 topic,
                 group,
                 id,
                 entries_read,
-            } => Command::GroupSetid {
+            } => GroupSetId {
                 topic: topic.clone(),
                 group: group.clone(),
                 id: *id,
                 entries_read: *entries_read,
-            },
-            Op::ConsumerCreate { topic, group, consumer } => Command::ConsumerCreate {
+            }
+            .into(),
+            Op::ConsumerCreate { topic, group, consumer } => ConsumerCreate {
                 topic: topic.clone(),
                 group: group.clone(),
                 consumer: consumer.clone(),
-            },
-            Op::ConsumerDelete { topic, group, consumer } => Command::ConsumerDelete {
+            }
+            .into(),
+            Op::ConsumerDelete { topic, group, consumer } => ConsumerDelete {
                 topic: topic.clone(),
                 group: group.clone(),
                 consumer: consumer.clone(),
-            },
+            }
+            .into(),
             Op::ReadGroup {
                 topic,
                 group,
@@ -570,20 +575,21 @@ impl Op {
                 cursor,
                 count,
                 no_ack,
-            } => Command::ReadGroup {
-                topic: topic.clone(),
+            } => ReadGroup {
                 group: group.clone(),
                 consumer: consumer.clone(),
-                cursor: *cursor,
+                streams: Streams::one(topic.clone(), *cursor),
                 count: *count,
                 block: None,
                 noack: *no_ack,
-            },
-            Op::Ack { topic, group, ids } => Command::Ack {
+            }
+            .into(),
+            Op::Ack { topic, group, ids } => Ack {
                 topic: topic.clone(),
                 group: group.clone(),
                 ids: ids.clone(),
-            },
+            }
+            .into(),
             Op::Pending {
                 topic,
                 group,
@@ -592,15 +598,16 @@ impl Op {
                 end,
                 count,
                 consumer,
-            } => Command::Pending {
+            } => Pending {
                 topic: topic.clone(),
                 group: group.clone(),
-                start: Some(*start),
-                end: Some(*end),
-                count: Some(*count),
+                start: *start,
+                end: *end,
+                count: *count,
                 consumer: consumer.clone(),
                 idle: min_idle.map(millis),
-            },
+            }
+            .into(),
             Op::Claim {
                 topic,
                 group,
@@ -608,7 +615,7 @@ impl Op {
                 min_idle,
                 ids,
                 options,
-            } => Command::Claim {
+            } => Claim {
                 topic: topic.clone(),
                 group: group.clone(),
                 consumer: consumer.clone(),
@@ -620,7 +627,8 @@ impl Op {
                 force: options.force,
                 justid: options.just_id,
                 lastid: options.last_id,
-            },
+            }
+            .into(),
             Op::AutoClaim {
                 topic,
                 group,
@@ -628,7 +636,7 @@ impl Op {
                 min_idle,
                 start,
                 options,
-            } => Command::Autoclaim {
+            } => AutoClaim {
                 topic: topic.clone(),
                 group: group.clone(),
                 consumer: consumer.clone(),
@@ -636,15 +644,18 @@ impl Op {
                 start: *start,
                 count: Some(options.count),
                 justid: options.just_id,
-            },
-            Op::Delete { topic, ids } => Command::Del {
+            }
+            .into(),
+            Op::Delete { topic, ids } => Delete {
                 topic: topic.clone(),
                 ids: ids.clone(),
-            },
-            Op::Trim { topic, trim } => Command::Trim {
+            }
+            .into(),
+            Op::Trim { topic, trim } => bus_command::commands::Trim {
                 topic: topic.clone(),
                 trim: TrimOptions::from_trim(Some(trim)),
-            },
+            }
+            .into(),
         };
         vec![one]
     }
@@ -691,7 +702,7 @@ mod tests {
         };
         assert_eq!(
             op.to_string(),
-            "append-raw t1 n 'a b' --entry-id 5-0 --maxlen 3 --approx --limit 10 --nomkstream"
+            "append t1 n 'a b' --entry-id 5-0 --maxlen 3 --approx --limit 10 --nomkstream"
         );
         let op = Op::Claim {
             topic: t.clone(),
@@ -712,7 +723,7 @@ mod tests {
         };
         assert_eq!(
             op.to_string(),
-            "append-raw t1 n 7 --entry-id 7-0\nappend-raw t1 n 8 --entry-id 8-0"
+            "append t1 n 7 --entry-id 7-0\nappend t1 n 8 --entry-id 8-0"
         );
         let op = Op::Publish {
             topic: t,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bus_core::{Backend, Bus};
+use bus_core::Backend;
 use conformance::ops::Script;
 use conformance::property::{FullProfile, Machine, compare, observe};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -28,18 +28,18 @@ fn printed_sequences_replay_in_the_bus_syntax() {
                 for op in &ops {
                     op.run(direct.as_ref()).await;
                 }
-                let replayed = Bus::new(bus_memory::MemoryBackend::new());
+                let replayed = bus_memory::MemoryBackend::new();
                 let script = Script(&ops).to_string();
                 for line in script.lines() {
                     let command = bus_command::parse_line(line)
                         .map_err(|e| TestCaseError::fail(format!("`{line}` does not parse: {e}")))?;
                     // Errors are part of the replay (the same operation fails the same way).
-                    let _ = command.execute(&replayed).await;
+                    let _ = command.run(&replayed).await;
                 }
                 let want = observe(direct.as_ref())
                     .await
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                let got = observe(replayed.backend().as_ref())
+                let got = observe(&replayed)
                     .await
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 compare(&got, &want, "replayed", "direct")
