@@ -72,7 +72,6 @@
 
 pub mod checks;
 pub mod model;
-pub mod ops;
 pub mod property;
 
 use std::sync::Arc;
