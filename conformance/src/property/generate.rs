@@ -147,13 +147,13 @@ impl<P: ProfileKind> Machine<P> {
             (12, on.append()),
             (1, on.fill()),
             (5, on.publish()),
-            (0, on.publish_batch()),
+            (3, on.publish_batch()),
             (3, on.range()),
             (2, on.read()),
             (1, on.read_after_message()),
-            (0, on.tail()),
-            (0, on.lookup()),
-            (0, topic_step(topic, |topic| Len { topic })),
+            (1, on.tail()),
+            (1, on.lookup()),
+            (1, topic_step(topic, |topic| Len { topic })),
             (8, on.group_create()),
             (g(1), on.group_step(|topic, group| GroupDestroy { topic, group })),
             (g(admin), on.group_set_id()),
@@ -165,21 +165,21 @@ impl<P: ProfileKind> Machine<P> {
                 g(admin / 2),
                 on.consumer_step(|topic, group, consumer| ConsumerDelete { topic, group, consumer }),
             ),
-            (0, on.consumer_delete_if_idle()),
+            (g(2), on.consumer_delete_if_idle()),
             (g(20), on.read_group()),
             (g(5), on.ack()),
-            (0, on.group_step(|topic, group| PendingSummary { topic, group })),
+            (g(1), on.group_step(|topic, group| PendingSummary { topic, group })),
             (g(2), on.pending()),
             (g(4), on.claim()),
             (g(3), on.auto_claim()),
             (3, on.delete()),
             (3, on.trim()),
-            (0, topic_step(topic, |topic| DropTopic { topic })),
-            (0, on.expire_topic()),
-            (0, topic_step(topic, |topic| TopicTtl { topic })),
-            (0, topic_step(topic, |topic| StreamInfo { topic })),
-            (0, topic_step(topic, |topic| GroupsInfo { topic })),
-            (0, on.group_step(|topic, group| ConsumersInfo { topic, group })),
+            (1, topic_step(topic, |topic| DropTopic { topic })),
+            (2, on.expire_topic()),
+            (1, topic_step(topic, |topic| TopicTtl { topic })),
+            (1, topic_step(topic, |topic| StreamInfo { topic })),
+            (1, topic_step(topic, |topic| GroupsInfo { topic })),
+            (g(1), on.group_step(|topic, group| ConsumersInfo { topic, group })),
         ]
     }
 
@@ -259,7 +259,7 @@ impl<P: ProfileKind> ReferenceStateMachine for Machine<P> {
 
     fn transitions(state: &GenState) -> BoxedStrategy<Step> {
         let mut choices: Choices = topics().iter().flat_map(|t| Self::topic_steps(state, t)).collect();
-        choices.extend(Self::multi_topic_steps(state).into_iter().map(|(_, s)| (0, s)));
+        choices.extend(Self::multi_topic_steps(state));
         choices.retain(|(weight, _)| *weight > 0);
         Union::new_weighted(choices).boxed()
     }
