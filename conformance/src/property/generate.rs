@@ -165,7 +165,7 @@ impl<P: ProfileKind> Machine<P> {
                 g(admin / 2),
                 on.consumer_step(|topic, group, consumer| ConsumerDelete { topic, group, consumer }),
             ),
-            (g(2), on.consumer_delete_if_idle()),
+            (g(3), on.consumer_delete_if_idle()),
             (g(20), on.read_group()),
             (g(5), on.ack()),
             (g(1), on.group_step(|topic, group| PendingSummary { topic, group })),

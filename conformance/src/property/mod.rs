@@ -97,12 +97,15 @@ type Case = (GenState, Vec<Step>, Option<Arc<AtomicUsize>>);
 fn report(property: &str, error: TestError<Case>) -> String {
     match error {
         TestError::Abort(reason) => format!("property `{property}` aborted: {reason}"),
-        TestError::Fail(reason, (_, steps, _)) => format!(
-            "property `{property}` failed: {reason}\n\nShrunk sequence ({} commands, one per line; the failure is at \
-             the step named above):\n{}",
-            commands(&steps).count(),
-            Script(&steps)
-        ),
+        TestError::Fail(reason, (_, steps, _)) => {
+            let n = commands(&steps).count();
+            format!(
+                "property `{property}` failed: {reason}\n\nShrunk sequence ({n} command{}, one per line, as `bus shell` \
+                 replays it; the failure is at the step named above):\n{}",
+                if n == 1 { "" } else { "s" },
+                Script(&steps)
+            )
+        }
     }
 }
 

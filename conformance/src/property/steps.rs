@@ -398,7 +398,8 @@ impl OnTopic {
 
     pub(super) fn consumer_delete_if_idle(&self) -> BoxedStrategy<Step> {
         let t = self.t();
-        (self.groups.clone(), name(&CONSUMERS), min_idle_ms())
+        let min_idle_ms = prop_oneof![Just(0), Just(LONG_IDLE_MS)];
+        (self.groups.clone(), name(&CONSUMERS), min_idle_ms)
             .prop_map(move |(group, consumer, min_idle_ms)| {
                 Step::one(ConsumerDeleteIfIdle {
                     topic: t.clone(),
