@@ -59,7 +59,7 @@
 //! |---|---|---|
 //! | `blocking_reads` | `blocking_read_is_served_by_an_append`, `consumer_recovers_entries_of_a_dropped_read` and `block_timeouts_hold_with_margins` run | they are skipped, each with a printed reason |
 //! | `controllable_clock` | `idle_times_are_exact` runs on paused tokio time: XPENDING idle, XCLAIM and XAUTOCLAIM min-idle (999 ms refused, 1000 ms claimed) and XINFO CONSUMERS idle to the millisecond; with `blocking_reads` too, `block_timeouts_are_exact` and `blocked_read_at_its_deadline_loses_nothing` (a read returns `None` when its block expires and not before; an entry appended at the deadline is returned or left undelivered) | those are skipped with a printed reason; `idle_times_hold_with_margins` and `block_timeouts_hold_with_margins`, which run on every backend on the real clock, assert only what holds with wide margins |
-//! | `exact_node_trimming` | approximate trims (`~`) in the properties must remove exactly what Redis removes with `stream-node-max-bytes 0` (whole 100-entry nodes) | approximate trims are checked as bounds: never below MAXLEN/MINID, never more than an exact trim nor beyond LIMIT |
+//! | `exact_node_trimming` | approximate trims (`~`) in the properties must remove exactly what Redis removes with `stream-node-max-bytes 0` (whole 100-entry nodes); the differential mode includes them when both sides have the flag | approximate trims are checked as bounds: never below MAXLEN/MINID, never more than an exact trim nor beyond LIMIT |
 //!
 //! The properties never block and model time coarsely (recent or idle for hours), so they run the same with or
 //! without the first two flags.
