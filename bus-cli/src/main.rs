@@ -12,6 +12,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use bus_command::commands::Tail;
 use bus_command::{Command, DEFAULT_TAIL, Follow, ParseError, error_json};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
@@ -94,11 +95,11 @@ fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> E
             return ExitCode::FAILURE;
         }
     };
-    if let Command::Tail {
+    if let Command::Tail(Tail {
         topic,
         count,
         follow: true,
-    } = command
+    }) = command
     {
         return follow(
             runtime,
@@ -106,9 +107,9 @@ fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> E
             Follow::new(topic.clone(), count.unwrap_or(DEFAULT_TAIL), FOLLOW_BLOCK),
         );
     }
-    match runtime.block_on(command.execute(&bus)) {
-        Ok(value) => {
-            print_line(&value);
+    match runtime.block_on(command.run(bus.backend().as_ref())) {
+        Ok(output) => {
+            print_line(&output.to_json());
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -125,7 +126,7 @@ const FOLLOW_BLOCK: Duration = Duration::from_secs(5);
 /// away) are reported on stderr and retried from the same position; others print the error line and exit 1.
 fn follow(runtime: &tokio::runtime::Runtime, bus: &bus::Bus, mut follow: Follow) -> ExitCode {
     loop {
-        match runtime.block_on(follow.next_batch(bus)) {
+        match runtime.block_on(follow.next_batch(bus.backend().as_ref())) {
             Ok(entries) => {
                 for entry in entries {
                     if !print_line(&entry) {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use bus::Bus;
+use bus_command::commands::Tail;
 use bus_command::{Command, ParseError, error_json, error_parts_json};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
@@ -93,14 +94,14 @@ impl Session<'_> {
                 std::thread::sleep(Duration::from_millis(ms));
                 Value::Null
             }
-            ShellCommand::Bus(Command::Tail { follow: true, .. }) => error_parts_json(
+            ShellCommand::Bus(Command::Tail(Tail { follow: true, .. })) => error_parts_json(
                 "invalid_argument",
                 "tail --follow is not available in the shell: run `bus tail TOPIC --follow`",
             ),
             ShellCommand::Bus(command) => match self.bus() {
                 Ok(bus) => {
                     let bus = bus.clone();
-                    self.runtime.block_on(command.execute_json(&bus))
+                    self.runtime.block_on(command.execute_json(bus.backend().as_ref()))
                 }
                 Err(err) => error_json(&err),
             },

@@ -102,7 +102,7 @@ fn tail_follow_prints_one_line_per_entry() {
         (&first["entry_id"], &first["payload"]),
         (&json!("2-0"), &json!({"n": 2}))
     );
-    let (code, _) = run(url, &["append-raw", &t, "foreign", "yes", "--entry-id", "3-0"]);
+    let (code, _) = run(url, &["append", &t, "foreign", "yes", "--entry-id", "3-0"]);
     assert_eq!(code, 0);
     let (code, _) = run(url, &["publish", &t, r#"{"n":4}"#, "--entry-id", "4-0"]);
     assert_eq!(code, 0);
@@ -362,8 +362,8 @@ fn redis_py_and_bus_read_each_others_entries() {
     );
     assert_eq!(read["acked"], json!([entry_id, published["entry_id"]]));
     // … and bus sees redis-py's group and acks.
-    let (_, lines) = run(url, &["pending", &t, "g1"]);
+    let (_, lines) = run(url, &["pending-summary", &t, "g1"]);
     assert_eq!(lines[0], json!({"count": 0, "min": null, "max": null, "consumers": {}}));
-    let (_, lines) = run(url, &["groups", &t]);
+    let (_, lines) = run(url, &["groups-info", &t]);
     assert_eq!(lines[0][0]["entries_read"], 2);
 }

@@ -7,7 +7,7 @@ use clap::error::ErrorKind;
 use serde_json::Value;
 
 use crate::command::Command;
-use crate::exec::error_parts_json;
+use crate::output::error_parts_json;
 
 /// Why a command line did not parse, or the help text it asked for (`help`, `--help`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +84,12 @@ impl std::error::Error for ParseError {}
 
 /// A line of the bus syntax, for clap.
 #[derive(Debug, Parser)]
-#[command(name = "bus", no_binary_name = true, disable_version_flag = true)]
+#[command(
+    name = "bus",
+    about = "Every operation of the bus, one command per line; `help COMMAND` describes one.",
+    no_binary_name = true,
+    disable_version_flag = true
+)]
 struct CommandLine {
     #[command(subcommand)]
     command: Command,

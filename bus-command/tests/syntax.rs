@@ -1,7 +1,8 @@
 //! The syntax: printing a command and parsing the line gives the command back, for every command; and the
 //! errors of lines that do not parse.
 
-use bus_command::{Command, ReadFrom, TrimArgs, parse_line};
+use bus_command::commands::*;
+use bus_command::{AppendArgs, Command, Streams, TrimArgs, parse_line};
 use bus_core::{AppendId, EntryId, GroupCursor, GroupStart, RangeBound, ReadCursor, Topic, Uuid};
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -94,170 +95,189 @@ fn ids() -> impl Strategy<Value = Vec<EntryId>> {
     proptest::collection::vec(id(), 1..4)
 }
 
+fn streams<C: std::fmt::Debug + Clone + 'static>(
+    cursor: impl Strategy<Value = C> + 'static,
+) -> BoxedStrategy<Streams<C>> {
+    proptest::collection::vec((topic(), cursor), 1..4)
+        .prop_filter_map("at least one topic", |pairs| Streams::new(pairs).ok())
+        .boxed()
+}
+
+fn read_cursor() -> impl Strategy<Value = ReadCursor> {
+    prop_oneof![Just(ReadCursor::New), id().prop_map(ReadCursor::After)]
+}
+
+fn group_cursor() -> impl Strategy<Value = GroupCursor> {
+    prop_oneof![Just(GroupCursor::New), id().prop_map(GroupCursor::History)]
+}
+
+fn append_args() -> impl Strategy<Value = AppendArgs> {
+    (append_id(), trim(false), any::<bool>()).prop_map(|(entry_id, trim, nomkstream)| AppendArgs {
+        entry_id,
+        trim,
+        nomkstream,
+    })
+}
+
+/// A topic and a group (most group commands start with them).
+fn tg() -> impl Strategy<Value = (Topic, String)> {
+    (topic(), text())
+}
+
+/// A topic, a group and a consumer.
+fn tgc() -> impl Strategy<Value = (Topic, String, String)> {
+    (topic(), text(), text())
+}
+
 fn command() -> impl Strategy<Value = Command> {
     let arms: Vec<BoxedStrategy<Command>> = vec![
-        (
-            topic(),
-            text(),
-            proptest::option::of(uuid()),
-            append_id(),
-            trim(false),
-            any::<bool>(),
-        )
-            .prop_map(|(topic, json, id, entry_id, trim, nomkstream)| Command::Publish {
-                topic,
-                json,
-                id,
-                entry_id,
-                trim,
-                nomkstream,
+        (topic(), proptest::collection::vec(text(), 1..5), append_args())
+            .prop_map(|(topic, fields, options)| Append { topic, fields, options }.into())
+            .boxed(),
+        (topic(), text(), proptest::option::of(uuid()), append_args())
+            .prop_map(|(topic, json, id, options)| {
+                Publish {
+                    topic,
+                    json,
+                    id,
+                    options,
+                }
+                .into()
             })
             .boxed(),
         (
             topic(),
-            proptest::collection::vec(text(), 1..5),
-            append_id(),
-            trim(false),
-            any::<bool>(),
+            proptest::collection::vec(text(), 1..4),
+            proptest::collection::vec(uuid(), 0..4),
+            append_args(),
         )
-            .prop_map(|(topic, fields, entry_id, trim, nomkstream)| Command::AppendRaw {
-                topic,
-                fields,
-                entry_id,
-                trim,
-                nomkstream,
-            })
-            .boxed(),
-        (topic(), bound(), bound(), count())
-            .prop_map(|(topic, start, end, count)| Command::Range {
-                topic,
-                start,
-                end,
-                count,
-            })
-            .boxed(),
-        (topic(), bound(), bound(), count())
-            .prop_map(|(topic, end, start, count)| Command::Revrange {
-                topic,
-                end,
-                start,
-                count,
-            })
-            .boxed(),
-        (topic(), count(), any::<bool>())
-            .prop_map(|(topic, count, follow)| Command::Tail { topic, count, follow })
-            .boxed(),
-        (
-            topic(),
-            prop_oneof![
-                Just(ReadFrom::Cursor(ReadCursor::New)),
-                id().prop_map(|id| ReadFrom::Cursor(ReadCursor::After(id))),
-                uuid().prop_map(ReadFrom::Message),
-            ],
-            count(),
-            count(),
-        )
-            .prop_map(|(topic, cursor, count, block)| Command::Read {
-                topic,
-                cursor,
-                count,
-                block,
+            .prop_map(|(topic, payloads, ids, options)| {
+                PublishBatch {
+                    topic,
+                    payloads,
+                    ids,
+                    options,
+                }
+                .into()
             })
             .boxed(),
         (topic(), uuid())
-            .prop_map(|(topic, uuid)| Command::Lookup { topic, uuid })
+            .prop_map(|(topic, uuid)| Lookup { topic, uuid }.into())
             .boxed(),
-        topic().prop_map(|topic| Command::Len { topic }).boxed(),
-        topic().prop_map(|topic| Command::Drop { topic }).boxed(),
-        topic().prop_map(|topic| Command::Info { topic }).boxed(),
-        topic().prop_map(|topic| Command::Groups { topic }).boxed(),
-        (topic(), ids())
-            .prop_map(|(topic, ids)| Command::Del { topic, ids })
-            .boxed(),
-        (topic(), trim(true))
-            .prop_map(|(topic, trim)| Command::Trim { topic, trim })
-            .boxed(),
-        (topic(), text(), group_start(), any::<bool>(), count())
-            .prop_map(|(topic, group, start, mkstream, entries_read)| Command::GroupCreate {
-                topic,
-                group,
-                start,
-                mkstream,
-                entries_read,
+        (topic(), bound(), bound(), count())
+            .prop_map(|(topic, start, end, count)| {
+                Range {
+                    topic,
+                    start,
+                    end,
+                    count,
+                }
+                .into()
             })
             .boxed(),
-        (topic(), text())
-            .prop_map(|(topic, group)| Command::GroupDestroy { topic, group })
-            .boxed(),
-        (topic(), text())
-            .prop_map(|(topic, group)| Command::Consumers { topic, group })
-            .boxed(),
-        (topic(), text(), group_start(), count())
-            .prop_map(|(topic, group, id, entries_read)| Command::GroupSetid {
-                topic,
-                group,
-                id,
-                entries_read,
+        (topic(), bound(), bound(), count())
+            .prop_map(|(topic, end, start, count)| {
+                RevRange {
+                    topic,
+                    end,
+                    start,
+                    count,
+                }
+                .into()
             })
             .boxed(),
-        (topic(), text(), text())
-            .prop_map(|(topic, group, consumer)| Command::ConsumerCreate { topic, group, consumer })
+        (streams(read_cursor()), count(), count())
+            .prop_map(|(streams, count, block)| Read { streams, count, block }.into())
             .boxed(),
-        (topic(), text(), text())
-            .prop_map(|(topic, group, consumer)| Command::ConsumerDelete { topic, group, consumer })
+        (topic(), count(), any::<bool>())
+            .prop_map(|(topic, count, follow)| Tail { topic, count, follow }.into())
             .boxed(),
-        (
-            topic(),
-            text(),
-            text(),
-            prop_oneof![Just(GroupCursor::New), id().prop_map(GroupCursor::History)],
-            count(),
-            count(),
-            any::<bool>(),
-        )
-            .prop_map(
-                |(topic, group, consumer, cursor, count, block, noack)| Command::ReadGroup {
+        (topic(), uuid(), count())
+            .prop_map(|(topic, uuid, count)| ReadAfterMessage { topic, uuid, count }.into())
+            .boxed(),
+        (tg(), group_start(), any::<bool>(), count())
+            .prop_map(|((topic, group), start, mkstream, entries_read)| {
+                GroupCreate {
+                    topic,
+                    group,
+                    start,
+                    mkstream,
+                    entries_read,
+                }
+                .into()
+            })
+            .boxed(),
+        tg().prop_map(|(topic, group)| GroupDestroy { topic, group }.into())
+            .boxed(),
+        (tg(), group_start(), count())
+            .prop_map(|((topic, group), id, entries_read)| {
+                GroupSetId {
+                    topic,
+                    group,
+                    id,
+                    entries_read,
+                }
+                .into()
+            })
+            .boxed(),
+        tgc()
+            .prop_map(|(topic, group, consumer)| ConsumerCreate { topic, group, consumer }.into())
+            .boxed(),
+        tgc()
+            .prop_map(|(topic, group, consumer)| ConsumerDelete { topic, group, consumer }.into())
+            .boxed(),
+        (tgc(), any::<u64>())
+            .prop_map(|((topic, group, consumer), min_idle_ms)| {
+                ConsumerDeleteIfIdle {
                     topic,
                     group,
                     consumer,
-                    cursor,
+                    min_idle_ms,
+                }
+                .into()
+            })
+            .boxed(),
+        (text(), text(), streams(group_cursor()), count(), count(), any::<bool>())
+            .prop_map(|(group, consumer, streams, count, block, noack)| {
+                ReadGroup {
+                    group,
+                    consumer,
+                    streams,
                     count,
                     block,
                     noack,
-                },
-            )
+                }
+                .into()
+            })
             .boxed(),
-        (topic(), text(), ids())
-            .prop_map(|(topic, group, ids)| Command::Ack { topic, group, ids })
+        (tg(), ids())
+            .prop_map(|((topic, group), ids)| Ack { topic, group, ids }.into())
+            .boxed(),
+        tg().prop_map(|(topic, group)| PendingSummary { topic, group }.into())
             .boxed(),
         (
-            topic(),
-            text(),
-            proptest::option::of((bound(), bound(), any::<u64>(), proptest::option::of(text()), count())),
+            tg(),
+            bound(),
+            bound(),
+            any::<u64>(),
+            proptest::option::of(text()),
+            count(),
         )
-            .prop_map(|(topic, group, range)| match range {
-                None => Command::Pending {
+            .prop_map(|((topic, group), start, end, count, consumer, idle)| {
+                Pending {
                     topic,
                     group,
-                    start: None,
-                    end: None,
-                    count: None,
-                    consumer: None,
-                    idle: None,
-                },
-                Some((start, end, count, consumer, idle)) => Command::Pending {
-                    topic,
-                    group,
-                    start: Some(start),
-                    end: Some(end),
-                    count: Some(count),
+                    start,
+                    end,
+                    count,
                     consumer,
                     idle,
-                },
+                }
+                .into()
             })
             .boxed(),
         (
-            (topic(), text(), text(), any::<u64>(), ids()),
+            (tgc(), any::<u64>(), ids()),
             (
                 count(),
                 count(),
@@ -268,8 +288,8 @@ fn command() -> impl Strategy<Value = Command> {
             ),
         )
             .prop_map(
-                |((topic, group, consumer, min_idle_ms, ids), (idle, time, retrycount, force, justid, lastid))| {
-                    Command::Claim {
+                |(((topic, group, consumer), min_idle_ms, ids), (idle, time, retrycount, force, justid, lastid))| {
+                    Claim {
                         topic,
                         group,
                         consumer,
@@ -282,12 +302,13 @@ fn command() -> impl Strategy<Value = Command> {
                         justid,
                         lastid,
                     }
+                    .into()
                 },
             )
             .boxed(),
-        (topic(), text(), text(), any::<u64>(), bound(), count(), any::<bool>())
-            .prop_map(
-                |(topic, group, consumer, min_idle_ms, start, count, justid)| Command::Autoclaim {
+        (tgc(), any::<u64>(), bound(), count(), any::<bool>())
+            .prop_map(|((topic, group, consumer), min_idle_ms, start, count, justid)| {
+                AutoClaim {
                     topic,
                     group,
                     consumer,
@@ -295,10 +316,28 @@ fn command() -> impl Strategy<Value = Command> {
                     start,
                     count,
                     justid,
-                },
-            )
+                }
+                .into()
+            })
+            .boxed(),
+        (topic(), ids())
+            .prop_map(|(topic, ids)| Delete { topic, ids }.into())
+            .boxed(),
+        (topic(), trim(true))
+            .prop_map(|(topic, trim)| Trim { topic, trim }.into())
+            .boxed(),
+        topic().prop_map(|topic| Len { topic }.into()).boxed(),
+        topic().prop_map(|topic| DropTopic { topic }.into()).boxed(),
+        (topic(), any::<u64>())
+            .prop_map(|(topic, ttl_ms)| ExpireTopic { topic, ttl_ms }.into())
+            .boxed(),
+        topic().prop_map(|topic| TopicTtl { topic }.into()).boxed(),
+        topic().prop_map(|topic| StreamInfo { topic }.into()).boxed(),
+        topic().prop_map(|topic| GroupsInfo { topic }.into()).boxed(),
+        tg().prop_map(|(topic, group)| ConsumersInfo { topic, group }.into())
             .boxed(),
     ];
+    assert_eq!(arms.len(), 30, "one arm per command");
     Union::new(arms)
 }
 
@@ -317,18 +356,29 @@ proptest! {
 fn lines_print_like_the_usage() {
     let cases = [
         r#"publish chat:1 '{"n":1}' --id 7a3c0000-0000-4000-8000-000000000001 --entry-id '5-*' --maxlen 3 --approx"#,
-        "append-raw t1 n 5 --entry-id 5-0 --nomkstream",
+        r#"publish-batch chat:1 '{"n":1}' '{"n":2}' --id 7a3c0000-0000-4000-8000-000000000001 --id 7a3c0000-0000-4000-8000-000000000001 --nomkstream"#,
+        "append t1 n 5 --entry-id 5-0 --nomkstream",
         "range t1 '(5-0' + --count 2",
-        "revrange t1 + - --count 2",
-        "read t1 7a3c0000-0000-4000-8000-000000000001 --count 1",
+        "rev-range t1 + - --count 2",
         "read t1 '$' --block 100",
-        "read-group t1 g1 c1 '>' --count 10 --noack",
+        "read t1 t2 0-0 5-0 --count 1",
+        "read-after-message t1 7a3c0000-0000-4000-8000-000000000001 --count 1",
+        "read-group g1 c1 t1 '>' --count 10 --noack",
+        "read-group g1 c1 t1 t2 '>' 0-0",
         "pending t1 g1 - + 10 --consumer c1 --idle 1000",
-        "pending t1 g1",
+        "pending-summary t1 g1",
         "claim t1 g1 c2 0 1-0 2-0 --retrycount 4 --force --justid --lastid 3-0",
-        "autoclaim t1 g1 c2 0 - --count 3 --justid",
+        "auto-claim t1 g1 c2 0 - --count 3 --justid",
         "trim t1 --minid 5-0",
         "group-create t1 g1 '$' --mkstream --entries-read 3",
+        "group-set-id t1 g1 0-0 --entries-read 0",
+        "consumer-delete-if-idle t1 g1 c1 3600000",
+        "expire-topic t1 7200000",
+        "topic-ttl t1",
+        "drop-topic t1",
+        "stream-info t1",
+        "groups-info t1",
+        "consumers-info t1 g1",
     ];
     for line in cases {
         let command = parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -338,25 +388,35 @@ fn lines_print_like_the_usage() {
 
 #[test]
 fn flag_like_arguments_go_after_a_double_dash() {
-    let command = Command::GroupCreate {
+    let command: Command = GroupCreate {
         topic: Topic::new("t1").unwrap(),
         group: "-g1".into(),
         start: GroupStart::Id(EntryId::MIN),
         mkstream: true,
         entries_read: None,
-    };
+    }
+    .into();
     assert_eq!(command.to_string(), "group-create --mkstream -- t1 -g1 0-0");
     assert_eq!(parse_line(&command.to_string()).unwrap(), command);
-    let command = Command::Pending {
+    let command: Command = Pending {
         topic: Topic::new("t1").unwrap(),
         group: "g1".into(),
-        start: Some(RangeBound::MIN),
-        end: Some(RangeBound::MAX),
-        count: Some(5),
+        start: RangeBound::MIN,
+        end: RangeBound::MAX,
+        count: 5,
         consumer: Some("-c".into()),
         idle: None,
-    };
+    }
+    .into();
     assert_eq!(command.to_string(), "pending t1 g1 - + 5 '--consumer=-c'");
+    assert_eq!(parse_line(&command.to_string()).unwrap(), command);
+    let command: Command = Read {
+        streams: Streams::new(vec![(Topic::new("-t").unwrap(), ReadCursor::New)]).unwrap(),
+        count: Some(1),
+        block: None,
+    }
+    .into();
+    assert_eq!(command.to_string(), "read --count 1 -- -t '$'");
     assert_eq!(parse_line(&command.to_string()).unwrap(), command);
 }
 
@@ -368,9 +428,19 @@ fn rejected_values_keep_the_bus_error() {
         err.message(),
         "ERR Invalid stream ID specified as stream command argument"
     );
-    let err = parse_line("read-group t1 g1 c1 '$'").unwrap_err();
+    let err = parse_line("read-group g1 c1 t1 '$'").unwrap_err();
     assert_eq!(err.kind(), "invalid_argument");
     assert!(err.message().starts_with("ERR The $ ID is meaningless"), "{err}");
+    let err = parse_line("read t1 t2 0").unwrap_err();
+    assert_eq!(err.kind(), "invalid_argument");
+    assert_eq!(
+        err.message(),
+        "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+    );
+    let err = parse_line("read t1 t2 0 x").unwrap_err();
+    assert_eq!(err.kind(), "invalid_id");
+    let err = parse_line("read 'a b' 0").unwrap_err();
+    assert!(err.message().contains("is not allowed"), "{err}");
     let err = parse_line("len 'a b'").unwrap_err();
     assert_eq!(err.kind(), "invalid_argument");
     assert!(err.message().contains("is not allowed"), "{err}");
@@ -389,6 +459,8 @@ fn usage_errors_and_help() {
     assert!(err.message().contains("--maxlen"), "{err}");
     let err = parse_line("pending t1 g1 - +").unwrap_err();
     assert!(err.message().contains("COUNT"), "{err}");
+    let err = parse_line("read t1").unwrap_err();
+    assert!(err.message().contains("CURSOR"), "{err}");
     let err = parse_line("publish t1 '{unterminated").unwrap_err();
     assert!(err.message().starts_with("cannot split the command line"), "{err}");
     let help = parse_line("publish --help").unwrap_err();

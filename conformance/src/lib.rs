@@ -69,7 +69,7 @@
 //! |---|---|---|
 //! | `blocking_reads` | the checks of BLOCK run: who is served and in which order, what releases a blocked reader (an append, DEL, XGROUP DESTROY, expiry), that a served read is never lost (most `blocking` checks, the replay checks of `consumer`) | they are skipped |
 //! | `controllable_clock` | the checks of exact times run on paused tokio time: idle times, min-idle of XCLAIM/XAUTOCLAIM and XPENDING's IDLE to the millisecond (999 ms refused, 1000 ms claimed), XCLAIM's IDLE and TIME, XINFO CONSUMERS idle, auto ids within one millisecond, and with `blocking_reads` BLOCK timeouts to the millisecond and appends racing a deadline | they are skipped; their margin versions (`…_with_margins`, `…_holds_with_margins`), which run on every backend on the real clock, assert what holds with wide margins |
-//! | `exact_node_trimming` | approximate trims (`~`) in the properties must remove exactly what Redis removes with `stream-node-max-bytes 0` (whole 100-entry nodes), and the `trim` checks of approximate trims and LIMIT run | approximate trims are checked as bounds: never below MAXLEN/MINID, never more than an exact trim nor beyond LIMIT; those `trim` checks are skipped |
+//! | `exact_node_trimming` | approximate trims (`~`) in the properties must remove exactly what Redis removes with `stream-node-max-bytes 0` (whole 100-entry nodes), and the `trim` checks of approximate trims and LIMIT run; the differential mode includes approximate trims when both sides have the flag | approximate trims are checked as bounds: never below MAXLEN/MINID, never more than an exact trim nor beyond LIMIT; those `trim` checks are skipped |
 //!
 //! The properties never block and model time coarsely (recent or idle for hours), so they run the same with or
 //! without the first two flags.
@@ -82,7 +82,6 @@
 
 pub mod checks;
 pub mod model;
-pub mod ops;
 pub mod property;
 
 use std::sync::Arc;

@@ -1,11 +1,8 @@
-//! A failing sequence prints as `bus` commands that replay it: for generated sequences, running the printed lines
-//! through `bus_command` (parse, execute) leaves a backend in the same state as running the operations.
+//! A failing sequence prints as `bus` commands that replay it: for generated sequences, every printed line parses
+//! back to the command that was run, and running the parsed lines (as `bus shell` does) leaves a backend in the
+//! same state as running the generated commands.
 
-use std::sync::Arc;
-
-use bus_core::{Backend, Bus};
-use conformance::ops::Script;
-use conformance::property::{FullProfile, Machine, compare, observe};
+use conformance::property::{FullProfile, Machine, Script, commands, compare, observe, reply};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
@@ -22,24 +19,27 @@ fn printed_sequences_replay_in_the_bus_syntax() {
     });
     let strategy = Machine::<FullProfile>::sequential_strategy(1..40);
     runner
-        .run(&strategy, |(_, ops, _)| {
+        .run(&strategy, |(_, steps, _)| {
             runtime.block_on(async {
-                let direct: Arc<dyn Backend> = Arc::new(bus_memory::MemoryBackend::new());
-                for op in &ops {
-                    op.run(direct.as_ref()).await;
+                let direct = bus_memory::MemoryBackend::new();
+                for command in commands(&steps) {
+                    let _ = reply(command, &direct).await;
                 }
-                let replayed = Bus::new(bus_memory::MemoryBackend::new());
-                let script = Script(&ops).to_string();
-                for line in script.lines() {
-                    let command = bus_command::parse_line(line)
+                let replayed = bus_memory::MemoryBackend::new();
+                let script = Script(&steps).to_string();
+                for (line, command) in script.lines().zip(commands(&steps)) {
+                    let parsed = bus_command::parse_line(line)
                         .map_err(|e| TestCaseError::fail(format!("`{line}` does not parse: {e}")))?;
-                    // Errors are part of the replay (the same operation fails the same way).
-                    let _ = command.execute(&replayed).await;
+                    if &parsed != command {
+                        return Err(TestCaseError::fail(format!(
+                            "`{line}` parses to {parsed:?}, not {command:?}"
+                        )));
+                    }
+                    // Errors are part of the replay (the same command fails the same way).
+                    let _ = parsed.run(&replayed).await;
                 }
-                let want = observe(direct.as_ref())
-                    .await
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                let got = observe(replayed.backend().as_ref())
+                let want = observe(&direct).await.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let got = observe(&replayed)
                     .await
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 compare(&got, &want, "replayed", "direct")
