@@ -6,13 +6,18 @@
 //! through a oneshot channel, so there is no polling and no thundering herd. A reader blocked on several topics
 //! shares one [`Ticket`] between their queues; whoever takes the ticket first serves it, exactly once. A reader
 //! that times out takes its own ticket, so a batch can never be produced for a reader that has stopped waiting.
+//!
+//! The reader's side is `MemoryBackend::block_on`: it registers on every topic of the read, and its
+//! `Registrations` guard removes those registrations however the wait ends, a dropped read future included.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use bus_core::{EntryId, Error, GroupCommand, GroupEntry, Topic, TopicEntries};
+use bus_core::{EntryId, Error, GroupCommand, GroupEntry, Result, Topic, TopicEntries};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
+use crate::MemoryBackend;
 use crate::keyspace::TopicState;
 
 /// What a served waiter receives.
@@ -152,4 +157,68 @@ pub(crate) fn fail_group_waiters(topic: &Topic, state: &mut TopicState) {
 /// Removes a reader's registration (after it was served, timed out or dropped).
 pub(crate) fn deregister(state: &mut TopicState, ticket: &Arc<Ticket>) {
     state.waiters.retain(|waiter| !Arc::ptr_eq(&waiter.ticket, ticket));
+}
+
+impl MemoryBackend {
+    /// Blocks until one of the topics serves the waiter, the block times out, or an error (group destroyed,
+    /// topic deleted) ends it. Registration on each topic happens under that topic's lock, after checking that
+    /// nothing can be served there already, so no append is ever missed between the check and the wait.
+    pub(crate) async fn block_on(
+        &self,
+        registrations: Vec<(Topic, WaitFor)>,
+        count: usize,
+        block: Duration,
+    ) -> Result<Option<TopicEntries<GroupEntry>>> {
+        let (ticket, mut receiver) = Ticket::new();
+        let guard = Registrations {
+            backend: self,
+            ticket: ticket.clone(),
+            topics: registrations.iter().map(|(topic, _)| topic.clone()).collect(),
+        };
+        let now = self.now();
+        for (topic, wait_for) in registrations {
+            self.keyspace().with_or_create(&topic, |state| {
+                state.waiters.push_back(Waiter {
+                    ticket: ticket.clone(),
+                    wait_for,
+                    count,
+                });
+                // Whatever arrived since the non-blocking pass is served now, by the same FIFO rules.
+                serve_waiters(&topic, state, now);
+            });
+        }
+        let wake = if block.is_zero() {
+            (&mut receiver).await.ok()
+        } else {
+            match tokio::time::timeout(block, &mut receiver).await {
+                Ok(result) => result.ok(),
+                // Taking the ticket guarantees nobody serves us later; if it was already taken, the batch is in
+                // the channel (or about to be) and must be returned, not dropped.
+                Err(_) if ticket.take().is_some() => None,
+                Err(_) => receiver.await.ok(),
+            }
+        };
+        drop(guard);
+        wake.transpose()
+    }
+}
+
+/// Removes a blocked reader's registrations when it returns or its future is dropped.
+struct Registrations<'a> {
+    backend: &'a MemoryBackend,
+    ticket: Arc<Ticket>,
+    topics: Vec<Topic>,
+}
+
+impl Drop for Registrations<'_> {
+    fn drop(&mut self) {
+        // Close the ticket first so no topic serves this reader while we walk the others.
+        drop(self.ticket.take());
+        for topic in &self.topics {
+            self.backend
+                .keyspace()
+                .with(topic, |state| deregister(state, &self.ticket));
+            self.backend.keyspace().remove_if_vacant(topic);
+        }
+    }
 }

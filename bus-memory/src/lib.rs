@@ -41,12 +41,15 @@
 //!   hand an empty batch to a plain reader whose entries were deleted).
 //! - Keys other than streams do not exist here, so `WRONGTYPE` never occurs.
 
+mod access;
+mod append;
 mod backend;
 mod blocking;
 mod expiry;
 mod group;
 mod index;
 mod keyspace;
+mod read;
 mod stream;
 
 use std::sync::Arc;

@@ -20,15 +20,8 @@ impl Run {
     pub(super) async fn retry_scan(&mut self) -> Result<()> {
         let backoff = self.config.retry_backoff;
         let in_flight = u64::try_from(self.in_flight.len()).unwrap_or(u64::MAX);
-        let query = PendingQuery::all(self.config.scan_count.saturating_add(in_flight))
-            .consumer(self.ctx.consumer.clone())
-            .min_idle(backoff.initial);
-        let pending = self
-            .ctx
-            .bus
-            .backend()
-            .pending(&self.ctx.topic, &self.ctx.group, &query)
-            .await?;
+        let query = PendingQuery::all(self.config.scan_count.saturating_add(in_flight)).min_idle(backoff.initial);
+        let pending = self.own_pending(query).await?;
         let free = self.free_slots();
         let mut due: Vec<PendingEntry> = Vec::new();
         let mut exhausted: Vec<PendingEntry> = Vec::new();

@@ -49,13 +49,7 @@ impl Run {
             }
             Received::Deleted { entry_id } => {
                 tracing::debug!(%entry_id, "pending entry was deleted from the topic; acknowledging it");
-                self.ctx
-                    .bus
-                    .backend()
-                    .ack(&self.ctx.topic, &self.ctx.group, &[entry_id])
-                    .await?;
-                self.failures.remove(&entry_id);
-                Ok(())
+                self.ack_done(entry_id).await
             }
         }
     }
@@ -84,12 +78,7 @@ impl Run {
     async fn park(&mut self, entry_id: EntryId, uuid: uuid::Uuid, letter: DeadLetter) -> Result<()> {
         let message = Message::from_json(uuid, serde_json::to_string(&letter)?)?;
         let published = self.ctx.bus.publish_message(&self.dead_letter, &message).await?;
-        self.ctx
-            .bus
-            .backend()
-            .ack(&self.ctx.topic, &self.ctx.group, &[entry_id])
-            .await?;
-        self.failures.remove(&entry_id);
+        self.ack_done(entry_id).await?;
         self.report.dead_lettered += 1;
         self.ctx.labels.count(observe::DEAD_LETTERED, 1);
         tracing::warn!(
@@ -104,6 +93,17 @@ impl Run {
             already_there = published.duplicate,
             "entry dead-lettered"
         );
+        Ok(())
+    }
+
+    /// Acknowledges an entry that is done with without a handler (parked or deleted), forgetting its last error.
+    async fn ack_done(&mut self, entry_id: EntryId) -> Result<()> {
+        self.ctx
+            .bus
+            .backend()
+            .ack(&self.ctx.topic, &self.ctx.group, &[entry_id])
+            .await?;
+        self.failures.remove(&entry_id);
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bus_core::options::MAX_REDIS_INTEGER;
-use bus_core::{Consumer, EntryId, Error, PendingQuery, RangeBound, Received, Result, Topic};
+use bus_core::{Consumer, EntryId, Error, PendingEntry, PendingQuery, RangeBound, Received, Result, Topic};
 use tokio::sync::watch;
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, sleep, sleep_until};
@@ -269,15 +269,19 @@ impl Run {
             RangeBound::Inclusive(start),
             RangeBound::Inclusive(end),
             MAX_REDIS_INTEGER,
-        )
-        .consumer(self.ctx.consumer.clone());
-        let pending = self
-            .ctx
+        );
+        let pending = self.own_pending(query).await?;
+        Ok(pending.into_iter().map(|p| (p.id, p.delivery_count)).collect())
+    }
+
+    /// The pending entries `query` selects among this consumer's.
+    pub(super) async fn own_pending(&self, query: PendingQuery) -> Result<Vec<PendingEntry>> {
+        let query = query.consumer(self.ctx.consumer.clone());
+        self.ctx
             .bus
             .backend()
             .pending(&self.ctx.topic, &self.ctx.group, &query)
-            .await?;
-        Ok(pending.into_iter().map(|p| (p.id, p.delivery_count)).collect())
+            .await
     }
 
     /// Waits for running handlers up to the grace period, then aborts the rest (their entries stay pending).
