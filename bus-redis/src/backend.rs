@@ -209,10 +209,32 @@ impl RedisBackend {
             .map_err(|err| ctx.map(err))
     }
 
-    /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED),
-    /// finds the topic it concerns with one TYPE per topic (on the error path only).
+    /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED,
+    /// the NOGROUP of a blocked read), finds the topic it concerns with one TYPE per topic, or for the NOGROUP one
+    /// XINFO GROUPS per topic up to the first that lacks the group (on the error path only).
     async fn locate(&self, topics: &[&Topic], err: Error) -> Error {
         if topics.len() < 2 {
+            return err;
+        }
+        if let Error::NoGroup {
+            group,
+            command: GroupCommand::Blocked,
+            ..
+        } = &err
+        {
+            for topic in topics {
+                let has_group = self
+                    .groups_info(topic)
+                    .await
+                    .is_ok_and(|groups| groups.iter().any(|g| &g.name == group));
+                if !has_group {
+                    return Error::NoGroup {
+                        topic: topic.to_string(),
+                        group: group.clone(),
+                        command: GroupCommand::Blocked,
+                    };
+                }
+            }
             return err;
         }
         let wanted = match &err {
@@ -426,8 +448,14 @@ impl Backend for RedisBackend {
             Some(block) => match self.inner.pool.block(&ctx, block, |ms| build(Some(ms))).await {
                 Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
                 Ok(value) => value,
-                Err((err, true)) => return Err(self.between_chunks(err).await),
-                Err((err, false)) => return Err(self.locate(&topics, err).await),
+                Err((err, later_chunk)) => {
+                    let err = if later_chunk {
+                        self.between_chunks(err).await
+                    } else {
+                        err
+                    };
+                    return Err(self.locate(&topics, err).await);
+                }
             },
         };
         reply::per_topic(&ctx, value, &keys, reply::group_entry).map(ReadReply::Topics)

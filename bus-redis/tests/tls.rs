@@ -1,4 +1,5 @@
-//! `rediss://`: the backend over TLS (rustls), against a private TLS-only redis-server with a throwaway CA.
+//! `rediss://`: the backend over TLS (rustls), against a private TLS-only redis-server with a throwaway CA, and a
+//! refused TLS connection, typed and without the password.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::TcpListener;
@@ -6,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bus_core::{Backend, Message, RangeBound, Topic};
+use bus_core::{Backend, Error, Message, RangeBound, Topic};
 use bus_redis::{RedisBackend, RedisOptions};
 
 /// A TLS-only server on a free port, killed on drop.
@@ -198,5 +199,20 @@ async fn rediss_urls_talk_tls() {
     assert!(
         refused.is_err(),
         "a plain-TCP client must not get through a TLS-only port"
+    );
+}
+
+#[tokio::test]
+async fn tls_urls_are_supported() {
+    // Nothing listens on port 1: the TLS stack (rustls) is built and the refusal comes back typed.
+    let err = RedisBackend::connect("rediss://:pw-secret@127.0.0.1:1/0", RedisOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("pw-secret"));
+    assert!(
+        err.to_string()
+            .starts_with("connection error during connect rediss://:***@127.0.0.1:1/0"),
+        "{err}"
     );
 }

@@ -46,3 +46,21 @@ pub fn raw<T: redis::FromRedisValue>(server: &TestRedis, args: &[&str]) -> T {
 pub fn key(server: &TestRedis, name: &str) -> String {
     format!("{}{name}", server.prefix())
 }
+
+/// A message under a new UUID, with payload `{"n": n}`.
+pub fn message(n: u32) -> bus_core::Message {
+    bus_core::Message::with_id(bus_core::Uuid::new_v4(), &serde_json::json!({ "n": n })).unwrap()
+}
+
+/// The keys of a topic's UUID index, beside its stream key: the hash `{<key>}:ids` and the sorted set
+/// `{<key>}:ids:order`.
+pub fn index_keys(server: &TestRedis, name: &str) -> [String; 2] {
+    let stream = key(server, name);
+    [format!("{{{stream}}}:ids"), format!("{{{stream}}}:ids:order")]
+}
+
+/// `(HLEN, ZCARD)` of a topic's UUID index: how many UUIDs it maps, and how many it orders for cleanup.
+pub fn index_len(server: &TestRedis, name: &str) -> (u64, u64) {
+    let [ids, order] = index_keys(server, name);
+    (raw(server, &["HLEN", &ids]), raw(server, &["ZCARD", &order]))
+}

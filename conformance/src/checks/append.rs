@@ -401,3 +401,240 @@ pub async fn fields_keep_order_duplicates_and_empty_values(backend: Arc<dyn Back
     ensure_eq!(read.first().map(|e| &e.fields), Some(&written), "fields of 1-1");
     Ok(())
 }
+
+/// A publish stores the bus's wire format: field `id` holding the UUID, then `payload` holding the JSON, and the
+/// stored entry reads back as the same message.
+pub async fn publish_stores_the_message_as_id_then_payload(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("wire")?;
+    let message = message(1)?;
+    backend
+        .publish(&topic, &message, &AppendOptions::new().id(id(1, 1)))
+        .await?;
+    let stored = backend.range(&topic, RangeBound::MIN, RangeBound::MAX, None).await?;
+    let wire = pairs(&[("id", &message.id().to_string()), ("payload", r#"{"n":1}"#)]);
+    ensure_eq!(
+        stored.first().map(|e| &e.fields),
+        Some(&wire),
+        "fields of the published entry"
+    );
+    ensure_eq!(stored.len(), 1, "entries of the topic");
+    let read_back = stored.first().map(|e| e.message()).transpose();
+    let read_back = read_back.map_err(|err| Failure(format!("the published entry is no message: {err}")))?;
+    ensure_eq!(read_back, Some(message), "the stored entry as a message");
+    Ok(())
+}
+
+/// A UUID no entry holds is not found, on an existing topic as on a missing one.
+pub async fn lookup_of_an_unknown_uuid_finds_nothing(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("lookup-unknown")?;
+    backend.publish(&topic, &message(1)?, &AppendOptions::new()).await?;
+    let stranger = bus_core::Uuid::new_v4();
+    ensure_eq!(
+        backend.lookup(&topic, stranger).await?,
+        None,
+        "lookup of an unknown UUID"
+    );
+    let missing = super::support::topic("lookup-missing")?;
+    ensure_eq!(
+        backend.lookup(&missing, stranger).await?,
+        None,
+        "lookup on a missing topic"
+    );
+    Ok(())
+}
+
+/// NOMKSTREAM publishes nothing to a missing topic, one message or a batch: each answers `None`, the topic is
+/// not created and the UUIDs are not found. As `XADD new NOMKSTREAM * f v` → nil; `EXISTS new` → 0.
+pub async fn publish_with_nomkstream_to_a_missing_topic_creates_nothing(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("publish-nomk")?;
+    let options = AppendOptions::new().no_mkstream();
+    let one = message(1)?;
+    ensure_eq!(
+        backend.publish(&topic, &one, &options).await?,
+        None,
+        "publish NOMKSTREAM"
+    );
+    let batch = [message(2)?, message(3)?];
+    ensure_eq!(
+        backend.publish_batch(&topic, &batch, &options).await?,
+        vec![None, None],
+        "publish_batch NOMKSTREAM of two messages"
+    );
+    ensure!(
+        !exists(backend.as_ref(), &topic).await?,
+        "a NOMKSTREAM publish created the topic"
+    );
+    for m in [&one, &batch[0], &batch[1]] {
+        ensure_eq!(backend.lookup(&topic, m.id()).await?, None, "lookup of {}", m.id());
+    }
+    Ok(())
+}
+
+/// Publishing with MAXLEN trims after each append as XADD does; a trimmed message is no longer found, and
+/// publishing it again appends it anew.
+pub async fn publish_trims_as_xadd_does(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("publish-trim")?;
+    let mut published = Vec::new();
+    for n in 1..=8 {
+        let m = message(n)?;
+        let options = AppendOptions::new().id(id(n, 1)).trim(bus_core::Trim::maxlen(3));
+        backend.publish(&topic, &m, &options).await?;
+        published.push(m);
+    }
+    ensure_eq!(
+        backend.len(&topic).await?,
+        3,
+        "XLEN after eight publishes with MAXLEN 3"
+    );
+    for (n, m) in (1..).zip(&published) {
+        let expected = (n > 5).then(|| id(n, 1));
+        ensure_eq!(backend.lookup(&topic, m.id()).await?, expected, "lookup of message {n}");
+    }
+    let again = backend
+        .publish(&topic, &published[0], &AppendOptions::new().id(id(9, 1)))
+        .await?;
+    ensure_eq!(
+        again.map(|p| (p.entry_id, p.duplicate)),
+        Some((id(9, 1), false)),
+        "publishing the trimmed message 1 again"
+    );
+    Ok(())
+}
+
+/// `(position in the topic, duplicate)` of each publish result: ids differ between topics, positions must not.
+async fn positions(
+    backend: &dyn Backend,
+    topic: &bus_core::Topic,
+    results: &[Option<bus_core::Published>],
+) -> Result<Vec<Option<(usize, bool)>>, Failure> {
+    let entries = backend.range(topic, RangeBound::MIN, RangeBound::MAX, None).await?;
+    results
+        .iter()
+        .map(|result| {
+            result
+                .map(|p| {
+                    let at = entries.iter().position(|e| e.id == p.entry_id);
+                    at.map(|at| (at, p.duplicate))
+                        .ok_or_else(|| Failure(format!("{} is not in {topic}", p.entry_id)))
+                })
+                .transpose()
+        })
+        .collect()
+}
+
+/// A batch publishes each message as `publish` would, in order: a message already on the topic, or repeated
+/// within the batch, is a duplicate of its first entry, and the index learns every message. One `a` published,
+/// then the batch `b a c b d c` → b new, a duplicate, c new, b and c duplicates, d new; the topic holds a b c d,
+/// the same as publishing them one by one.
+pub async fn publish_batch_equals_publishing_one_by_one(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let [ma, mb, mc, md] = [message(1)?, message(2)?, message(3)?, message(4)?];
+    let batch = [mb.clone(), ma.clone(), mc.clone(), mb.clone(), md.clone(), mc.clone()];
+    let none = AppendOptions::new();
+    let (batched, one_by_one) = (topic("batch")?, topic("one-by-one")?);
+    let mut results = b.publish_batch(&batched, std::slice::from_ref(&ma), &none).await?;
+    let in_batch = b.publish_batch(&batched, &batch, &none).await?;
+    results.extend(in_batch.iter().copied());
+    let expected = [
+        (0, false),
+        (1, false),
+        (0, true),
+        (2, false),
+        (1, true),
+        (3, false),
+        (2, true),
+    ];
+    let expected: Vec<_> = expected.into_iter().map(Some).collect();
+    ensure_eq!(
+        positions(b, &batched, &results).await?,
+        expected,
+        "(position, duplicate) of `a`, then of the batch `b a c b d c`"
+    );
+    let stored: Vec<Message> = b
+        .range(&batched, RangeBound::MIN, RangeBound::MAX, None)
+        .await?
+        .iter()
+        .map(|e| e.message())
+        .collect::<Result<_, _>>()
+        .map_err(|err| Failure(format!("a published entry is no message: {err}")))?;
+    ensure_eq!(
+        stored,
+        vec![ma.clone(), mb.clone(), mc.clone(), md.clone()],
+        "messages stored"
+    );
+    let mut singles = Vec::new();
+    for m in std::iter::once(&ma).chain(&batch) {
+        singles.push(b.publish(&one_by_one, m, &none).await?);
+    }
+    ensure_eq!(
+        positions(b, &one_by_one, &singles).await?,
+        expected,
+        "(position, duplicate) of the same messages published one by one"
+    );
+    for (m, at) in [(&mb, 0), (&mc, 2), (&md, 4)] {
+        let entry = in_batch.get(at).copied().flatten().map(|p| p.entry_id);
+        ensure_eq!(b.lookup(&batched, m.id()).await?, entry, "lookup of a batch's message");
+    }
+    Ok(())
+}
+
+/// An empty batch publishes nothing and creates no topic.
+pub async fn publish_batch_of_no_messages_publishes_nothing(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("batch-empty")?;
+    let results = backend.publish_batch(&topic, &[], &AppendOptions::new()).await?;
+    ensure!(results.is_empty(), "an empty batch answered {results:?}");
+    ensure!(
+        !exists(backend.as_ref(), &topic).await?,
+        "an empty batch created the topic"
+    );
+    Ok(())
+}
+
+/// MAXLEN applies to each message of a batch, as to each XADD: ten messages published with MAXLEN 3 all append,
+/// three stay, and only those are found.
+pub async fn publish_batch_trims_after_each_message(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("batch-trim")?;
+    let batch: Vec<Message> = (1..=10).map(message).collect::<Result<_, _>>()?;
+    let options = AppendOptions::new().trim(bus_core::Trim::maxlen(3));
+    let results = backend.publish_batch(&topic, &batch, &options).await?;
+    ensure_eq!(results.len(), 10, "results of a batch of ten");
+    ensure!(
+        results.iter().all(|r| r.is_some_and(|p| !p.duplicate)),
+        "a batch of ten fresh messages: {results:?}"
+    );
+    ensure_eq!(backend.len(&topic).await?, 3, "XLEN after the batch");
+    for (n, (m, result)) in batch.iter().zip(&results).enumerate() {
+        let expected = result.map(|p| p.entry_id).filter(|_| n >= 7);
+        ensure_eq!(
+            backend.lookup(&topic, m.id()).await?,
+            expected,
+            "lookup of message {} of the batch",
+            n + 1
+        );
+    }
+    Ok(())
+}
+
+/// A batch at an explicit id publishes its first message there and fails at the second, as publishing them one
+/// by one does (`XADD k 5-1 …` twice: the second is equal or smaller), leaving one entry.
+pub async fn publish_batch_at_an_explicit_id_publishes_only_the_first_message(
+    backend: Arc<dyn Backend>,
+) -> CheckResult {
+    let topic = topic("batch-explicit")?;
+    let batch = [message(1)?, message(2)?];
+    let result = backend
+        .publish_batch(&topic, &batch, &AppendOptions::new().id(id(5, 1)))
+        .await;
+    let err = expect_err(result, "publish_batch of two messages at 5-1")?;
+    ensure!(
+        matches!(err, Error::IdNotGreater { .. }),
+        "publish_batch of two messages at 5-1 failed with {err:?}"
+    );
+    ensure_eq!(backend.len(&topic).await?, 1, "XLEN after the batch");
+    ensure_eq!(
+        backend.lookup(&topic, batch[0].id()).await?,
+        Some(id(5, 1)),
+        "lookup of the first message"
+    );
+    Ok(())
+}

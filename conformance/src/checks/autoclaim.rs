@@ -252,3 +252,28 @@ pub async fn autoclaim_min_idle_out_of_range_is_refused(backend: Arc<dyn Backend
     ensure_eq!(pending[0].consumer.as_str(), "c", "owner after the refused claim");
     Ok(())
 }
+
+/// XAUTOCLAIM without JUSTID returns each claimed entry with its fields exactly as written.
+///
+/// redis-cli: `XADD k 1-1 a 1 a 2 b ''`, `XADD k 2-1 x y`; `XGROUP CREATE k g 0`; `XREADGROUP GROUP g c1 STREAMS
+/// k >`; `XAUTOCLAIM k g c2 0 0` → 0-0, [1-1 a 1 a 2 b '', 2-1 x y], [].
+pub async fn autoclaim_returns_entries_with_their_fields(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let t = topic("autoclaim-fields")?;
+    add(b, &t, "1-1", odd_fields()).await?;
+    add(b, &t, "2-1", pairs(&[("x", "y")])).await?;
+    group_at_zero(b, &t).await?;
+    deliver_all(b, &t, "c1").await?;
+    let page = auto_claim(b, &t, "c2", Duration::ZERO, RangeBound::MIN, AutoClaimOptions::new()).await?;
+    let expected = Claimed::Entries(vec![
+        bus_core::Entry::new(id(1, 1), odd_fields()),
+        bus_core::Entry::new(id(2, 1), pairs(&[("x", "y")])),
+    ]);
+    ensure_eq!(page.claimed, expected, "entries of XAUTOCLAIM k g c2 0 0");
+    ensure_eq!(
+        (page.next, page.deleted),
+        (EntryId::MIN, vec![]),
+        "cursor and deleted ids of XAUTOCLAIM k g c2 0 0"
+    );
+    Ok(())
+}

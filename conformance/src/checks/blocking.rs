@@ -440,10 +440,6 @@ pub async fn dropped_group_read_is_not_served_later(backend: Arc<dyn Backend>) -
     nothing_delivered(backend.as_ref(), &topic, "after the dropped read").await
 }
 
-/// How long a check waits at most for a blocked read that must end (on paused time, tokio jumps there when
-/// nothing else can happen, so a read that never ends fails at once instead of hanging).
-const RELEASE_WITHIN: Duration = Duration::from_secs(10);
-
 /// A finite block far longer than any check waits, for reads that must be served rather than time out.
 const LONG_BLOCK: Duration = Duration::from_secs(60);
 
@@ -492,15 +488,6 @@ fn spawn_group_read(
     })
 }
 
-/// What a spawned read answered, waiting at most [`RELEASE_WITHIN`]; `what` names the read in the failure.
-async fn released<T>(reader: JoinHandle<bus_core::Result<T>>, what: &str) -> Result<bus_core::Result<T>, Failure> {
-    match tokio::time::timeout(RELEASE_WITHIN, reader).await {
-        Err(_) => Err(Failure(format!("{what}: still blocked after {RELEASE_WITHIN:?}"))),
-        Ok(Err(err)) => Err(Failure(format!("{what}: reader task failed: {err}"))),
-        Ok(Ok(result)) => Ok(result),
-    }
-}
-
 /// Fails unless the spawned read ends (within [`RELEASE_WITHIN`]) with exactly `ids` of `topic`.
 async fn expect_served<E>(
     reader: JoinHandle<bus_core::Result<ReadReply<E>>>,
@@ -534,6 +521,53 @@ async fn nothing_delivered(backend: &dyn Backend, topic: &Topic, when: &str) -> 
         last_delivered,
         vec![EntryId::MIN],
         "last-delivered-id of XINFO GROUPS {when} and an append"
+    );
+    Ok(())
+}
+
+/// A plain read whose block expires with nothing appended answers nil, on a real clock with wide margins: `XREAD
+/// BLOCK 100 STREAMS k $` → nil after at least 90 ms and well within 10 s.
+pub async fn timed_out_plain_read_answers_nil_with_margins(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("plain-nil")?;
+    add(backend.as_ref(), &topic, "1-1", pairs(&[("n", "x")])).await?;
+    let start = tokio::time::Instant::now();
+    let options = ReadOptions::new().block(100 * MS);
+    let reply = backend.read(&[(topic, ReadCursor::New)], &options).await?;
+    let elapsed = start.elapsed();
+    ensure_eq!(reply, ReadReply::TimedOut, "XREAD BLOCK 100 with nothing appended");
+    ensure!(
+        elapsed >= 90 * MS && elapsed < Duration::from_secs(10),
+        "XREAD BLOCK 100 timed out after {elapsed:?}"
+    );
+    Ok(())
+}
+
+/// A blocked read is served the appended entry with its fields exactly as written, XREAD and XREADGROUP alike:
+/// `XREAD BLOCK 0 STREAMS k $` and `XREADGROUP GROUP g c BLOCK 0 STREAMS k >` in the background;
+/// `XADD k 1-1 a 1 a 2 b ''` → both get 1-1 a 1 a 2 b ''.
+pub async fn blocked_reads_are_served_entries_with_their_fields(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("served-fields")?;
+    group_at_end(backend.as_ref(), &topic).await?;
+    let plain = spawn_read(
+        &backend,
+        vec![(topic.clone(), ReadCursor::New)],
+        ReadOptions::new().block(LONG_BLOCK),
+    );
+    let group = spawn_group_read(&backend, &topic, "c", ReadGroupOptions::new().block(LONG_BLOCK));
+    tokio::time::sleep(LET_BLOCK).await;
+    add(backend.as_ref(), &topic, "1-1", odd_fields()).await?;
+    let entry = Entry::new(id(1, 1), odd_fields());
+    let got = released(plain, "XREAD BLOCK … $").await??;
+    ensure_eq!(
+        got.into_entries().collect::<Vec<_>>(),
+        vec![entry.clone()],
+        "what XREAD BLOCK … $ returned"
+    );
+    let got = released(group, "XREADGROUP BLOCK … >").await??;
+    ensure_eq!(
+        got.into_entries().collect::<Vec<_>>(),
+        vec![GroupEntry::Present(entry)],
+        "what XREADGROUP BLOCK … > returned"
     );
     Ok(())
 }

@@ -489,3 +489,38 @@ pub async fn claim_numbers_out_of_range_are_refused_in_xclaims_words(backend: Ar
     );
     Ok(())
 }
+
+/// IDLE applies to the pending entries FORCE creates as to those it takes over: both are idle that long, and
+/// with JUSTID both have one delivery.
+///
+/// redis-cli: 3 entries; c1 reads `COUNT 1 >`; `XCLAIM k g c3 0 1-1 3-1 IDLE 60000 FORCE JUSTID` → [1-1, 3-1];
+/// `XPENDING k g - + 10` → 1-1 c3 ~60000 1, 3-1 c3 ~60000 1.
+pub async fn claim_idle_applies_to_entries_force_creates(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let t = numbered_with_group(b, "force-idle", 3).await?;
+    deliver_one(b, &t, "c1").await?;
+    let minute = 60 * SECOND;
+    let options = ClaimOptions::new().idle(minute).force().just_id();
+    let claimed = claim(b, &t, "c3", Duration::ZERO, &[id(1, 1), id(3, 1)], options).await?;
+    ensure_eq!(
+        claimed,
+        Claimed::Ids(vec![id(1, 1), id(3, 1)]),
+        "XCLAIM k g c3 0 1-1 3-1 IDLE 60000 FORCE JUSTID"
+    );
+    ensure_eq!(
+        pending_rows(b, &t, &PendingQuery::all(10)).await?,
+        vec![row("1-1", "c3", 1), row("3-1", "c3", 1)],
+        "XPENDING (id, consumer, delivery count) after the claim"
+    );
+    let idles: Vec<(EntryId, Duration)> = b
+        .pending(&t, "g", &PendingQuery::all(10))
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.idle))
+        .collect();
+    ensure!(
+        idles.iter().all(|(_, idle)| *idle >= minute && *idle < minute + HOUR),
+        "idle times after IDLE 60000: {idles:?}"
+    );
+    Ok(())
+}

@@ -523,3 +523,26 @@ pub async fn read_group_block_out_of_range_is_refused(backend: Arc<dyn Backend>)
     );
     Ok(())
 }
+
+/// Group reads return each entry with its fields exactly as written, new (`>`) and from history alike.
+///
+/// redis-cli: `XADD k 1-1 a 1 a 2 b ''`, `XADD k 2-1 x y`; `XGROUP CREATE k g 0`;
+/// `XREADGROUP GROUP g c1 COUNT 1 STREAMS k >` → 1-1 a 1 a 2 b ''; `XREADGROUP GROUP g c2 STREAMS k >` → 2-1 x y;
+/// `XREADGROUP GROUP g c1 STREAMS k 0` → 1-1 a 1 a 2 b ''.
+pub async fn group_reads_return_entries_with_their_fields(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let t = topic("group-fields")?;
+    add(b, &t, "1-1", odd_fields()).await?;
+    add(b, &t, "2-1", pairs(&[("x", "y")])).await?;
+    group_at_zero(b, &t).await?;
+    let first = GroupEntry::Present(bus_core::Entry::new(id(1, 1), odd_fields()));
+    let second = GroupEntry::Present(bus_core::Entry::new(id(2, 1), pairs(&[("x", "y")])));
+    let got = read(b, &t, "c1", GroupCursor::New, ReadGroupOptions::new().count(1)).await?;
+    ensure_eq!(got, vec![first.clone()], "XREADGROUP GROUP g c1 COUNT 1 STREAMS k >");
+    let got = read(b, &t, "c2", GroupCursor::New, ReadGroupOptions::new()).await?;
+    ensure_eq!(got, vec![second], "XREADGROUP GROUP g c2 STREAMS k >");
+    let history = GroupCursor::History(EntryId::MIN);
+    let got = read(b, &t, "c1", history, ReadGroupOptions::new()).await?;
+    ensure_eq!(got, vec![first], "XREADGROUP GROUP g c1 STREAMS k 0");
+    Ok(())
+}

@@ -328,3 +328,57 @@ pub async fn idle_consumer_delete_spares_consumers_with_pending_entries(backend:
     );
     Ok(())
 }
+
+/// An ENTRIESREAD beyond a signed 64-bit integer is refused before the key is looked at: no group is created, and
+/// MKSTREAM creates no key.
+///
+/// redis-cli: `XADD k 1-1 n 1`; `XGROUP CREATE k e 0 ENTRIESREAD 9223372036854775808` (or
+/// 18446744073709551615) → `ERR value is not an integer or out of range`; `XINFO GROUPS k` → empty;
+/// `XGROUP CREATE missing e 0 MKSTREAM ENTRIESREAD 9223372036854775808` → the same error; `EXISTS missing` → 0.
+pub async fn create_rejects_entries_read_out_of_range(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let (t, missing) = (topic("create-range")?, topic("create-range-missing")?);
+    add_numbered(b, &t, 1).await?;
+    let message = "ERR value is not an integer or out of range";
+    for entries_read in [1 << 63, u64::MAX] {
+        let options = GroupCreateOptions::new().entries_read(entries_read);
+        let what = format!("XGROUP CREATE k e 0 ENTRIESREAD {entries_read}");
+        expect_error_text(b.group_create(&t, "e", at("0")?, &options).await, message, &what)?;
+        let mk = options.mkstream();
+        let what = format!("XGROUP CREATE missing e 0 MKSTREAM ENTRIESREAD {entries_read}");
+        expect_error_text(b.group_create(&missing, "e", at("0")?, &mk).await, message, &what)?;
+    }
+    let groups = b.groups_info(&t).await?;
+    ensure!(groups.is_empty(), "XINFO GROUPS after the refused creates: {groups:?}");
+    ensure!(
+        !exists(b, &missing).await?,
+        "a refused XGROUP CREATE … MKSTREAM created the key"
+    );
+    Ok(())
+}
+
+/// A consumer CREATECONSUMER made is listed with nothing pending (and idle since its creation, well under an hour
+/// on a real clock), and DELCONSUMER of it answers 0 and removes it.
+///
+/// redis-cli: `XADD k 1-1 n 1`; `XGROUP CREATE k g 0`; `XGROUP CREATECONSUMER k g c1`; `XINFO CONSUMERS k g` → c1
+/// pending 0 idle 5; `XGROUP DELCONSUMER k g c1` → 0; `XINFO CONSUMERS k g` → empty.
+pub async fn a_created_consumer_is_listed_with_nothing_pending(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let t = numbered_with_group(b, "created", 1).await?;
+    b.consumer_create(&t, "g", "c1").await?;
+    let consumers: Vec<_> = b
+        .consumers_info(&t, "g")
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.pending, c.idle < HOUR))
+        .collect();
+    ensure_eq!(
+        consumers,
+        vec![("c1".to_owned(), 0, true)],
+        "XINFO CONSUMERS (name, pending, idle under an hour)"
+    );
+    ensure_eq!(b.consumer_delete(&t, "g", "c1").await?, 0, "XGROUP DELCONSUMER k g c1");
+    let consumers = b.consumers_info(&t, "g").await?;
+    ensure!(consumers.is_empty(), "XINFO CONSUMERS after DELCONSUMER: {consumers:?}");
+    Ok(())
+}

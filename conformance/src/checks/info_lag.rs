@@ -375,3 +375,29 @@ pub async fn created_consumers_are_idle_from_their_creation(backend: Arc<dyn Bac
     );
     Ok(())
 }
+
+/// XINFO STREAM shows the first and last entries with their fields (the last being the newest left, not the last
+/// id generated), and counts no groups when there are none.
+///
+/// redis-cli: `XADD k 1-1 a 1 a 2 b ''`, `XADD k 2-1 n 2`, `XADD k 3-1 x y`; `XDEL k 3-1`; `XINFO STREAM k` →
+/// groups 0, first-entry 1-1 a 1 a 2 b '', last-entry 2-1 n 2.
+pub async fn stream_info_shows_the_first_and_last_entries_with_their_fields(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("info-entries")?;
+    add(backend.as_ref(), &topic, "1-1", odd_fields()).await?;
+    add(backend.as_ref(), &topic, "2-1", fields(2)).await?;
+    add(backend.as_ref(), &topic, "3-1", pairs(&[("x", "y")])).await?;
+    backend.delete(&topic, &[id(3, 1)]).await?;
+    let info = backend.stream_info(&topic).await?;
+    ensure_eq!(info.groups, 0, "groups");
+    ensure_eq!(
+        info.first_entry,
+        Some(bus_core::Entry::new(id(1, 1), odd_fields())),
+        "first-entry"
+    );
+    ensure_eq!(
+        info.last_entry,
+        Some(bus_core::Entry::new(id(2, 1), fields(2))),
+        "last-entry"
+    );
+    Ok(())
+}

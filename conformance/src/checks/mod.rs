@@ -16,6 +16,7 @@ pub mod autoclaim;
 pub mod blocking;
 pub mod claim;
 pub mod consumer;
+pub mod errors;
 pub mod expiry;
 pub mod group_read;
 pub mod groups;
@@ -94,6 +95,14 @@ macro_rules! __with_catalogue {
                 nomkstream_appends_to_an_existing_topic [],
                 empty_fields_are_rejected [],
                 fields_keep_order_duplicates_and_empty_values [],
+                publish_stores_the_message_as_id_then_payload [],
+                lookup_of_an_unknown_uuid_finds_nothing [],
+                publish_with_nomkstream_to_a_missing_topic_creates_nothing [],
+                publish_trims_as_xadd_does [],
+                publish_batch_equals_publishing_one_by_one [],
+                publish_batch_of_no_messages_publishes_nothing [],
+                publish_batch_trims_after_each_message [],
+                publish_batch_at_an_explicit_id_publishes_only_the_first_message [],
             }
             range_read {
                 range_honours_exclusive_bounds [],
@@ -114,6 +123,7 @@ macro_rules! __with_catalogue {
                 read_after_a_bare_millisecond_cursor [],
                 read_of_no_topics_is_refused_as_redis_parses_it [],
                 read_block_out_of_range_is_refused [],
+                read_returns_entries_with_their_fields [],
             }
             trim {
                 maxlen_trim_keeps_the_newest_entries [],
@@ -138,6 +148,8 @@ macro_rules! __with_catalogue {
                 max_deleted_id_never_decreases [],
                 deleting_every_entry_keeps_the_empty_stream [],
                 delete_of_no_ids_is_an_arity_error [],
+                xadd_with_exact_maxlen_keeps_the_newest_entries [],
+                drop_topic_reports_whether_the_topic_existed [],
             }
             groups {
                 xgroup_subcommands_need_the_topic [],
@@ -152,6 +164,8 @@ macro_rules! __with_catalogue {
                 delconsumer_of_an_unknown_consumer_answers_zero [],
                 destroy_reports_whether_the_group_existed [],
                 idle_consumer_delete_spares_consumers_with_pending_entries [],
+                create_rejects_entries_read_out_of_range [],
+                a_created_consumer_is_listed_with_nothing_pending [],
             }
             group_read {
                 new_reads_deliver_each_entry_once [],
@@ -173,6 +187,7 @@ macro_rules! __with_catalogue {
                 dollar_is_refused_as_a_group_cursor [],
                 read_group_of_no_topics_is_refused_as_redis_parses_it [],
                 read_group_block_out_of_range_is_refused [],
+                group_reads_return_entries_with_their_fields [],
             }
             pending {
                 ack_counts_only_pending_ids [],
@@ -207,6 +222,7 @@ macro_rules! __with_catalogue {
                 claim_creates_no_consumer_when_nothing_is_claimed [],
                 claim_of_no_ids_is_an_arity_error [],
                 claim_numbers_out_of_range_are_refused_in_xclaims_words [],
+                claim_idle_applies_to_entries_force_creates [],
             }
             autoclaim {
                 autoclaim_drops_deleted_entries [],
@@ -219,6 +235,7 @@ macro_rules! __with_catalogue {
                 autoclaim_rejects_count_zero [],
                 autoclaim_of_a_missing_group_or_topic_is_nogroup [],
                 autoclaim_min_idle_out_of_range_is_refused [],
+                autoclaim_returns_entries_with_their_fields [],
             }
             info_lag {
                 lag_counts_undelivered_entries [],
@@ -236,6 +253,7 @@ macro_rules! __with_catalogue {
                 consumer_idle_is_refreshed_by_reads_and_claims_only [controllable_clock],
                 a_claim_that_claims_nothing_creates_no_consumer [],
                 created_consumers_are_idle_from_their_creation [controllable_clock],
+                stream_info_shows_the_first_and_last_entries_with_their_fields [],
             }
             blocking {
                 blocking_read_is_served_by_an_append [blocking_reads],
@@ -254,6 +272,8 @@ macro_rules! __with_catalogue {
                 plain_reader_keeps_waiting_across_a_deletion [blocking_reads],
                 timed_out_group_read_is_not_served_later [blocking_reads],
                 dropped_group_read_is_not_served_later [blocking_reads],
+                timed_out_plain_read_answers_nil_with_margins [blocking_reads],
+                blocked_reads_are_served_entries_with_their_fields [blocking_reads],
             }
             consumer {
                 consumer_recovers_entries_of_a_dropped_read [blocking_reads],
@@ -278,6 +298,19 @@ macro_rules! __with_catalogue {
             expiry {
                 topics_expire_after_their_ttl [],
                 expiry_releases_blocked_group_readers [blocking_reads, controllable_clock],
+            }
+            errors {
+                no_group_of_xreadgroup_names_the_topic_lacking_the_group [],
+                no_group_of_the_pending_commands_names_topic_and_group [],
+                no_group_of_the_admin_commands_names_topic_and_group [],
+                no_group_of_a_destroyed_group_names_the_topic_of_the_blocked_read [blocking_reads],
+                group_exists_names_the_topic_and_the_group [],
+                id_not_greater_names_the_topic_and_its_last_id [],
+                id_exhausted_names_the_topic [],
+                no_such_topic_of_xinfo_names_the_topic [],
+                no_such_topic_of_xgroup_names_the_topic [],
+                topic_deleted_names_the_deleted_topic [blocking_reads],
+                refused_arguments_are_invalid_arguments [],
             }
         }
     };

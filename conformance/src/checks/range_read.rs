@@ -303,3 +303,28 @@ pub async fn read_block_out_of_range_is_refused(backend: Arc<dyn Backend>) -> Ch
     }
     Ok(())
 }
+
+/// XREAD returns each entry with its fields exactly as written, per topic. redis-cli: `XADD a 1-1 a 1 a 2 b ''`,
+/// `XADD b 1-2 x y`; `XREAD STREAMS a b 0 0` → a: 1-1 a 1 a 2 b ''; b: 1-2 x y.
+pub async fn read_returns_entries_with_their_fields(backend: Arc<dyn Backend>) -> CheckResult {
+    let (a, b) = (topic("fields-a")?, topic("fields-b")?);
+    add(backend.as_ref(), &a, "1-1", odd_fields()).await?;
+    add(backend.as_ref(), &b, "1-2", pairs(&[("x", "y")])).await?;
+    let cursors = [
+        (a.clone(), ReadCursor::After(EntryId::MIN)),
+        (b.clone(), ReadCursor::After(EntryId::MIN)),
+    ];
+    let reply = backend.read(&cursors, &ReadOptions::new()).await?;
+    let expected = vec![
+        bus_core::TopicEntries {
+            topic: a,
+            entries: vec![Entry::new(id(1, 1), odd_fields())],
+        },
+        bus_core::TopicEntries {
+            topic: b,
+            entries: vec![Entry::new(id(1, 2), pairs(&[("x", "y")]))],
+        },
+    ];
+    ensure_eq!(reply, ReadReply::Topics(expected), "XREAD STREAMS a b 0 0");
+    Ok(())
+}

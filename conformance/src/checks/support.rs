@@ -39,6 +39,19 @@ pub(crate) fn pairs(pairs: &[(&str, &str)]) -> Fields {
     Fields::from_pairs(pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())))
 }
 
+/// Fields a backend storing them as a map, or dropping empty values, would get wrong: `a 1 a 2 b ''`.
+pub(crate) fn odd_fields() -> Fields {
+    pairs(&[("a", "1"), ("a", "2"), ("b", "")])
+}
+
+/// A message under a new UUID, with payload `{"n":<n>}`.
+pub(crate) fn message(n: u64) -> Result<bus_core::Message, Failure> {
+    Ok(bus_core::Message::from_json(
+        bus_core::Uuid::new_v4(),
+        format!(r#"{{"n":{n}}}"#),
+    )?)
+}
+
 /// XADD at an id in any append form (`"5-1"`, `"5-*"`, `"*"`) with the given fields; the id Redis answered.
 pub(crate) async fn add(backend: &dyn Backend, topic: &Topic, at: &str, fields: Fields) -> Result<EntryId, Failure> {
     let append_id = at.parse::<bus_core::AppendId>().map_err(Failure::from)?;
@@ -317,6 +330,22 @@ pub(crate) async fn join(reader: BlockedRead) -> Result<(Option<Vec<EntryId>>, D
         .await
         .map_err(|err| Failure(format!("reader task failed: {err}")))?;
     Ok((reply?, elapsed))
+}
+
+/// How long a check waits at most for a blocked read that must end (on paused time, tokio jumps there when
+/// nothing else can happen, so a read that never ends fails at once instead of hanging).
+pub(crate) const RELEASE_WITHIN: Duration = Duration::from_secs(10);
+
+/// What a spawned read answered, waiting at most [`RELEASE_WITHIN`]; `what` names the read in the failure.
+pub(crate) async fn released<T>(
+    reader: tokio::task::JoinHandle<bus_core::Result<T>>,
+    what: &str,
+) -> Result<bus_core::Result<T>, Failure> {
+    match tokio::time::timeout(RELEASE_WITHIN, reader).await {
+        Err(_) => Err(Failure(format!("{what}: still blocked after {RELEASE_WITHIN:?}"))),
+        Ok(Err(err)) => Err(Failure(format!("{what}: reader task failed: {err}"))),
+        Ok(Ok(result)) => Ok(result),
+    }
 }
 
 /// Lets spawned tasks run until they block, without moving a paused clock.

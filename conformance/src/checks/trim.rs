@@ -459,3 +459,28 @@ pub async fn delete_of_no_ids_is_an_arity_error(backend: Arc<dyn Backend>) -> Ch
     ensure_eq!(backend.len(&topic).await?, 2, "XLEN after the refused XDEL");
     Ok(())
 }
+
+/// An exact MAXLEN on XADD trims after appending, down to exactly that many entries. redis-cli: 3 entries
+/// `1-1 … 3-1`; `XADD k MAXLEN 2 4-1 f v` → 4-1; `XRANGE k - +` → 3-1, 4-1.
+pub async fn xadd_with_exact_maxlen_keeps_the_newest_entries(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("xadd-maxlen")?;
+    add_numbered(backend.as_ref(), &topic, 3).await?;
+    let options = AppendOptions::new().id(id(4, 1)).trim(Trim::maxlen(2));
+    let added = backend.append(&topic, pairs(&[("f", "v")]), &options).await?;
+    ensure_eq!(added, Some(id(4, 1)), "XADD k MAXLEN 2 4-1");
+    let left = backend.range(&topic, RangeBound::MIN, RangeBound::MAX, None).await?;
+    ensure_eq!(ids(&left), ["3-1", "4-1"], "XRANGE k - + after the XADD");
+    Ok(())
+}
+
+/// DEL answers whether the topic existed, and removes it. redis-cli: `XADD k 1-1 n 1`; `DEL k` → 1; `DEL k` → 0;
+/// `EXISTS k` → 0; `XLEN k` → 0.
+pub async fn drop_topic_reports_whether_the_topic_existed(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("del")?;
+    add_numbered(backend.as_ref(), &topic, 1).await?;
+    ensure!(backend.drop_topic(&topic).await?, "DEL of an existing topic answered 0");
+    ensure!(!backend.drop_topic(&topic).await?, "DEL of a deleted topic answered 1");
+    ensure!(!exists(backend.as_ref(), &topic).await?, "the topic exists after DEL");
+    ensure_eq!(backend.len(&topic).await?, 0, "XLEN after DEL");
+    Ok(())
+}
