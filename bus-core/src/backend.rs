@@ -4,7 +4,8 @@
 //! with the same results, the same state changes and the same errors, worded as Redis words them (see
 //! [`crate::Error`]). The trait is object safe, so applications hold an `Arc<dyn Backend>` (or a [`crate::Bus`])
 //! and choose the implementation at run time. The conformance suite (crate `conformance`) certifies a backend:
-//! its named checks, one per behaviour, are grouped in the families the last column names, and its model-based
+//! its named checks, one per behaviour, are grouped in the families the last column names (the `errors` family
+//! checks the typed fields of every error below), and its model-based
 //! properties run random sequences of every method against a reference model.
 //!
 //! # What an implementor must know
@@ -46,7 +47,7 @@
 //! |---|---|---|---|
 //! | [`range`](Backend::range) | `XRANGE key start end [COUNT n]` | `ERR invalid start ID for the interval`; `ERR invalid end ID for the interval`; `ERR value is not an integer or out of range` (COUNT) | `range_read` |
 //! | [`rev_range`](Backend::rev_range) | `XREVRANGE key end start [COUNT n]` | as `range` | `range_read` |
-//! | [`read`](Backend::read) | `XREAD [COUNT n] [BLOCK ms] STREAMS k… id…` | `ERR value is not an integer or out of range` (COUNT); `ERR timeout is not an integer or out of range` (BLOCK) | `range_read`, `blocking` |
+//! | [`read`](Backend::read) | `XREAD [COUNT n] [BLOCK ms] STREAMS k… id…` | `ERR value is not an integer or out of range` (COUNT); `ERR timeout is not an integer or out of range` (BLOCK); no topic: `ERR wrong number of arguments for 'xread' command`, or `ERR syntax error` with COUNT or BLOCK | `range_read`, `blocking` |
 //!
 //! ## Consumer groups
 //! | method | Redis | errors | checks |
@@ -57,24 +58,24 @@
 //! | [`consumer_create`](Backend::consumer_create) | `XGROUP CREATECONSUMER` | the XGROUP missing-key error; the NOGROUP of SETID | `groups` |
 //! | [`consumer_delete`](Backend::consumer_delete) | `XGROUP DELCONSUMER` | as `consumer_create` | `groups` |
 //! | [`consumer_delete_if_idle`](Backend::consumer_delete_if_idle) | `XINFO CONSUMERS` + `XGROUP DELCONSUMER`, as one atomic step | `ERR no such key`; the NOGROUP of SETID | `groups` |
-//! | [`read_group`](Backend::read_group) | `XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS k… id…` | `NOGROUP No such key '<topic>' or consumer group '<group>' in XREADGROUP with GROUP option`; COUNT and BLOCK as `read`; while blocked: `UNBLOCKED the stream key no longer exists`, `NOGROUP the consumer group this client was blocked on no longer exists` | `groups`, `blocking`, `consumer` |
+//! | [`read_group`](Backend::read_group) | `XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS k… id…` | `NOGROUP No such key '<topic>' or consumer group '<group>' in XREADGROUP with GROUP option`; COUNT and BLOCK as `read`; while blocked: `UNBLOCKED the stream key no longer exists`, `NOGROUP the consumer group this client was blocked on no longer exists`; no topic: as `read`, for `xreadgroup` | `group_read`, `blocking`, `consumer` |
 //!
 //! ## Pending entries and claims
 //! | method | Redis | errors | checks |
 //! |---|---|---|---|
-//! | [`ack`](Backend::ack) | `XACK` | none: 0 for a missing topic or group | `pending_claim`, `groups` |
-//! | [`pending_summary`](Backend::pending_summary) | `XPENDING key group` | `NOGROUP No such key '<topic>' or consumer group '<group>'` | `pending_claim` |
-//! | [`pending`](Backend::pending) | `XPENDING key group [IDLE ms] start end count [consumer]` | the NOGROUP of `pending_summary`; `ERR value is not an integer or out of range` (IDLE, COUNT); the interval errors of `range` | `pending_claim` |
-//! | [`claim`](Backend::claim) | `XCLAIM key group consumer min-idle id… [IDLE ms] [TIME ms] [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id]` | `ERR Invalid min-idle-time argument for XCLAIM`; `ERR Invalid IDLE option argument for XCLAIM` (and TIME, RETRYCOUNT); the NOGROUP of `pending_summary` | `pending_claim` |
-//! | [`auto_claim`](Backend::auto_claim) | `XAUTOCLAIM key group consumer min-idle start [COUNT n] [JUSTID]` | `ERR Invalid min-idle-time argument for XAUTOCLAIM`; `ERR invalid start ID for the interval`; `ERR COUNT must be > 0`; the NOGROUP of `pending_summary` | `pending_claim` |
+//! | [`ack`](Backend::ack) | `XACK` | `ERR wrong number of arguments for 'xack' command` (no id); otherwise none: 0 for a missing topic or group | `pending`, `group_read` |
+//! | [`pending_summary`](Backend::pending_summary) | `XPENDING key group` | `NOGROUP No such key '<topic>' or consumer group '<group>'` | `pending` |
+//! | [`pending`](Backend::pending) | `XPENDING key group [IDLE ms] start end count [consumer]` | the NOGROUP of `pending_summary`; `ERR value is not an integer or out of range` (IDLE, COUNT); the interval errors of `range` | `pending` |
+//! | [`claim`](Backend::claim) | `XCLAIM key group consumer min-idle id… [IDLE ms] [TIME ms] [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id]` | `ERR Invalid min-idle-time argument for XCLAIM`; `ERR Invalid IDLE option argument for XCLAIM` (and TIME, RETRYCOUNT), both after the NOGROUP of `pending_summary`; `ERR wrong number of arguments for 'xclaim' command` (no id) | `claim` |
+//! | [`auto_claim`](Backend::auto_claim) | `XAUTOCLAIM key group consumer min-idle start [COUNT n] [JUSTID]` | `ERR Invalid min-idle-time argument for XAUTOCLAIM`; `ERR invalid start ID for the interval`; `ERR COUNT must be > 0`; the NOGROUP of `pending_summary` | `autoclaim` |
 //!
 //! ## Deleting, trimming and keys
 //! | method | Redis | errors | checks |
 //! |---|---|---|---|
-//! | [`delete`](Backend::delete) | `XDEL` | none: 0 for a missing topic | `trim`, `groups` |
+//! | [`delete`](Backend::delete) | `XDEL` | `ERR wrong number of arguments for 'xdel' command` (no id); otherwise none: 0 for a missing topic | `trim`, `group_read` |
 //! | [`trim`](Backend::trim) | `XTRIM key MAXLEN\|MINID [=\|~] threshold [LIMIT n]` | `ERR value is not an integer or out of range`; `ERR syntax error, LIMIT cannot be used without the special ~ option` | `trim` |
 //! | [`len`](Backend::len) | `XLEN` | none: 0 for a missing topic | every family |
-//! | [`drop_topic`](Backend::drop_topic) | `DEL` (with whatever the backend keeps beside the stream) | none | `blocking`, `expiry` |
+//! | [`drop_topic`](Backend::drop_topic) | `DEL` (with whatever the backend keeps beside the stream) | none | `trim`, `blocking`, `consumer` |
 //! | [`expire_topic`](Backend::expire_topic) | `PEXPIRE` | none: false for a missing topic | `expiry` |
 //! | [`topic_ttl`](Backend::topic_ttl) | `PTTL` | none | `expiry` |
 //!
@@ -83,7 +84,7 @@
 //! |---|---|---|---|
 //! | [`stream_info`](Backend::stream_info) | `XINFO STREAM` | `ERR no such key` | `info_lag` |
 //! | [`groups_info`](Backend::groups_info) | `XINFO GROUPS` | `ERR no such key` | `info_lag` |
-//! | [`consumers_info`](Backend::consumers_info) | `XINFO CONSUMERS` | `ERR no such key`; the NOGROUP of SETID | `info_lag`, `pending_claim` |
+//! | [`consumers_info`](Backend::consumers_info) | `XINFO CONSUMERS` | `ERR no such key`; the NOGROUP of SETID | `info_lag`, `pending` |
 
 use std::fmt::Debug;
 use std::time::Duration;
