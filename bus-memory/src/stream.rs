@@ -19,7 +19,8 @@ struct Slot {
     fields: Option<Fields>,
 }
 
-/// A node: consecutive slots; removed as soon as it has no live entry left.
+/// A node: consecutive slots. XDEL removes a node with its last live entry; a node an exact trim empties stays
+/// (as in Redis, whose `streamTrim` only marks entries deleted) and goes on filling until it is full.
 #[derive(Clone, Debug, Default)]
 struct Node {
     slots: Vec<Slot>,
@@ -55,24 +56,27 @@ impl Stream {
         self.length
     }
 
-    /// Redis's `first_id`: the first live entry, or 0-0 when empty. Every node holds a live entry, so this
-    /// looks at the first node only.
+    /// Redis's `first_id`: the first live entry, or 0-0 when empty.
     pub(crate) fn first_id(&self) -> EntryId {
         self.first_slot().map_or(EntryId::MIN, |slot| slot.id)
     }
 
-    /// The id of the last live entry (Redis's `streamLastValidID`), looking at the last node only.
+    /// The id of the last live entry (Redis's `streamLastValidID`). Only a node an exact trim emptied can hold no
+    /// live entry, and only at the head, so this looks at one or two nodes.
     pub(crate) fn last_live_id(&self) -> Option<EntryId> {
-        let node = self.nodes.back()?;
-        node.slots
+        self.nodes
             .iter()
             .rev()
+            .flat_map(|node| node.slots.iter().rev())
             .find(|slot| slot.fields.is_some())
             .map(|slot| slot.id)
     }
 
     fn first_slot(&self) -> Option<&Slot> {
-        self.nodes.front()?.slots.iter().find(|slot| slot.fields.is_some())
+        self.nodes
+            .iter()
+            .flat_map(|node| node.slots.iter())
+            .find(|slot| slot.fields.is_some())
     }
 
     pub(crate) fn first_entry(&self) -> Option<Entry> {
@@ -206,9 +210,11 @@ impl Stream {
         deleted
     }
 
-    /// The exact part of a trim: marks entries of the first node deleted until the strategy is satisfied.
+    /// The exact part of a trim: marks entries of the first node deleted until the strategy is satisfied. The
+    /// node stays even when no live entry is left (a MINID at a tombstone that ends it): Redis keeps it, appends
+    /// fill it up, and the node boundaries of later approximate trims depend on it.
     fn trim_front_node(&mut self, strategy: TrimStrategy, removed: &mut impl FnMut(EntryId, &Fields)) -> u64 {
-        let Some(mut node) = self.nodes.pop_front() else {
+        let Some(node) = self.nodes.front_mut() else {
             return 0;
         };
         let mut count = 0;
@@ -226,10 +232,6 @@ impl Stream {
                 removed(slot.id, &fields);
                 count += 1;
             }
-        }
-        // Redis never empties a node this way (it would have removed it whole), but stay safe.
-        if node.live > 0 {
-            self.nodes.push_front(node);
         }
         count
     }
@@ -308,6 +310,25 @@ mod tests {
         assert_eq!(stream.node_count(), 2, "an emptied node is removed");
         assert_eq!(stream.len(), 150);
         assert!(stream.delete(EntryId::new(5, 0)).is_none());
+    }
+
+    #[test]
+    fn a_node_emptied_by_an_exact_trim_stays_and_fills_up() {
+        let mut stream = stream_with(2);
+        assert!(stream.delete(EntryId::new(2, 0)).is_some());
+        assert_eq!(
+            stream.trim(TrimStrategy::MinId(EntryId::new(2, 0)), false, 0, &mut |_, _| {}),
+            1
+        );
+        assert_eq!((stream.len(), stream.node_count()), (0, 1));
+        assert_eq!((stream.first_id(), stream.last_live_id()), (EntryId::MIN, None));
+        for i in 3..=101 {
+            stream.push(EntryId::new(i, 0), Fields::from_pairs([("n", "1")]));
+        }
+        assert_eq!(stream.node_count(), 2, "3-0 … 100-0 joined the emptied node");
+        assert_eq!(stream.first_id(), EntryId::new(3, 0));
+        assert_eq!(stream.trim(TrimStrategy::MaxLen(1), true, 0, &mut |_, _| {}), 98);
+        assert_eq!(stream.last_live_id(), Some(EntryId::new(101, 0)));
     }
 
     #[test]

@@ -128,6 +128,7 @@ macro_rules! __with_catalogue {
                 trimming_is_not_deletion [],
                 limit_below_a_node_removes_nothing [exact_node_trimming],
                 deleted_entries_still_fill_their_node [exact_node_trimming],
+                a_node_emptied_by_an_exact_trim_keeps_filling [exact_node_trimming],
                 approximate_trims_remove_at_most_ten_thousand_entries_by_default [exact_node_trimming],
                 trim_of_a_missing_topic_removes_nothing [],
                 maxlen_beyond_the_integer_range_is_rejected [],
