@@ -184,11 +184,11 @@ impl Backend for MemoryBackend {
                 .groups
                 .get_mut(group)
                 .ok_or_else(|| no_group(topic, group, GroupCommand::Admin))?;
-            group.last_id = match id {
+            let last_id = match id {
                 GroupStart::Id(id) => id,
                 GroupStart::Last => last_generated,
             };
-            group.entries_read = entries_read;
+            group.set_position(last_id, entries_read);
             Ok(())
         })
     }

@@ -253,29 +253,44 @@ impl Stream {
     }
 
     /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the entries-read counter an id corresponds to, when it
-    /// can be known without scanning (`None` is Redis's `SCG_INVALID_ENTRIES_READ`).
-    pub(crate) fn estimate_entries_read(&self, id: EntryId) -> Option<u64> {
+    /// can be known without scanning (`None` is Redis's `SCG_INVALID_ENTRIES_READ`). Redis returns its unsigned
+    /// counters as signed 64-bit values, so the results are the same bits read as `i64`.
+    pub(crate) fn estimate_entries_read(&self, id: EntryId) -> Option<i64> {
         if self.entries_added == 0 {
             return Some(0);
         }
+        let added = self.entries_added as i64;
         if self.length == 0 && id <= self.last_id {
-            return Some(self.entries_added);
+            return entries_read(added);
         }
         match id.cmp(&self.last_id) {
-            std::cmp::Ordering::Equal => return Some(self.entries_added),
+            std::cmp::Ordering::Equal => return entries_read(added),
             std::cmp::Ordering::Greater => return None,
             std::cmp::Ordering::Less => {}
         }
         let first = self.first_id();
         if self.max_deleted_id == EntryId::MIN || self.max_deleted_id < first {
+            let before_first = added.wrapping_sub(self.length as i64);
             match id.cmp(&first) {
-                std::cmp::Ordering::Less => return Some(self.entries_added - self.length),
-                std::cmp::Ordering::Equal => return Some(self.entries_added - self.length + 1),
+                std::cmp::Ordering::Less => return entries_read(before_first),
+                std::cmp::Ordering::Equal => return entries_read(before_first.wrapping_add(1)),
                 std::cmp::Ordering::Greater => {}
             }
         }
         None
     }
+
+    /// A group's lag given its entries-read counter: `(long long)entries_added - entries_read`, which wraps and
+    /// is negative when ENTRIESREAD was set above the entries added.
+    pub(crate) fn lag_after(&self, entries_read: i64) -> i64 {
+        (self.entries_added as i64).wrapping_sub(entries_read)
+    }
+}
+
+/// An entries-read counter as Redis holds it: `-1` is `SCG_INVALID_ENTRIES_READ` (unknown), every other value,
+/// negative ones included (a counter incremented past `i64::MAX` wraps), is a counter.
+pub(crate) fn entries_read(counter: i64) -> Option<i64> {
+    (counter != -1).then_some(counter)
 }
 
 fn live_entry(slot: &Slot) -> Option<Entry> {

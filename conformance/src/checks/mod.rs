@@ -232,6 +232,8 @@ macro_rules! __with_catalogue {
                 stream_info_counts_added_entries_and_the_largest_deleted_id [],
                 lag_of_a_new_empty_stream_is_zero [],
                 lag_of_a_read_then_emptied_stream_is_zero [],
+                entriesread_above_the_entries_added_gives_a_negative_lag [],
+                entries_read_wraps_past_the_largest_integer [],
                 info_of_a_missing_topic_is_no_such_key [],
                 consumers_of_a_missing_group_is_nogroup [],
                 consumer_idle_is_refreshed_by_reads_and_claims_only [controllable_clock],
