@@ -415,24 +415,28 @@ impl Group {
             .collect()
     }
 
-    /// XINFO GROUPS row, with Redis's lag rules (`streamReplyWithCGLag`).
+    /// Redis's `streamReplyWithCGLag`: the entries not yet delivered, when they can be told.
+    pub(crate) fn lag(&self, stream: &Stream) -> Option<i64> {
+        if stream.entries_added == 0 {
+            return Some(0);
+        }
+        if let Some(read) = self.entries_read.filter(|_| !stream.has_tombstones_from(self.last_id)) {
+            return Some(stream.lag_after(read));
+        }
+        stream
+            .estimate_entries_read(self.last_id)
+            .map(|read| stream.lag_after(read))
+    }
+
+    /// XINFO GROUPS row.
     pub(crate) fn info(&self, name: &str, stream: &Stream) -> GroupInfo {
-        let lag = if stream.entries_added == 0 {
-            Some(0)
-        } else if let Some(read) = self.entries_read.filter(|_| !stream.has_tombstones_from(self.last_id)) {
-            Some(stream.lag_after(read))
-        } else {
-            stream
-                .estimate_entries_read(self.last_id)
-                .map(|read| stream.lag_after(read))
-        };
         GroupInfo {
             name: name.to_owned(),
             consumers: self.consumers.len() as u64,
             pending: self.pel.len() as u64,
             last_delivered_id: self.last_id,
             entries_read: self.entries_read,
-            lag,
+            lag: self.lag(stream),
         }
     }
 
