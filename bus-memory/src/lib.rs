@@ -60,6 +60,7 @@ mod layout;
 mod listpack;
 mod rax;
 mod read;
+mod set_id;
 mod stream;
 
 use std::sync::Arc;
