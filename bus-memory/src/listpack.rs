@@ -13,6 +13,7 @@
 //! (`STREAM_ITEM_FLAG_SAMEFIELDS`). Deleting an entry rewrites `flags` (same size) and the two counters of the
 //! master entry, whose encodings can grow or shrink.
 
+use bus_core::id::parse_i64_strict;
 use bus_core::{EntryId, Fields};
 
 /// A listpack's header (total bytes, element count) and end byte: the size of an empty listpack.
@@ -60,35 +61,9 @@ pub(crate) fn string(bytes: &[u8]) -> u64 {
     encoded + backlen(encoded)
 }
 
-/// `lpStringToInt64`: the integer a string is the canonical decimal text of (no sign but `-`, no leading zero,
-/// no `-0`, fewer than 21 bytes, within `i64`).
+/// `lpStringToInt64`: the integer a string is the canonical decimal text of, the rule of Redis's `string2ll`.
 fn as_integer(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() >= 21 {
-        return None;
-    }
-    if bytes == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut magnitude: u64 = 0;
-    for &digit in digits {
-        if !digit.is_ascii_digit() {
-            return None;
-        }
-        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
-    }
-    if negative {
-        0i64.checked_sub_unsigned(magnitude)
-    } else {
-        i64::try_from(magnitude).ok()
-    }
+    std::str::from_utf8(bytes).ok().and_then(parse_i64_strict)
 }
 
 /// A new node's listpack with its master entry for `fields`, before its first entry: `count` 1, `deleted` 0,
