@@ -62,7 +62,12 @@ pub(crate) fn string(bytes: &[u8]) -> u64 {
 }
 
 /// `lpStringToInt64`: the integer a string is the canonical decimal text of, the rule of Redis's `string2ll`.
+/// Like Redis, it looks no further at 21 bytes or more (no `i64` is written that long), so large values cost
+/// nothing here.
 fn as_integer(bytes: &[u8]) -> Option<i64> {
+    if bytes.len() >= 21 {
+        return None;
+    }
     std::str::from_utf8(bytes).ok().and_then(parse_i64_strict)
 }
 

@@ -260,3 +260,41 @@ async fn four_kilobyte_nodes_hold_as_many_entries_as_fit() {
         assert_eq!(got as i64, want, "XTRIM sizes MAXLEN ~ {max}");
     }
 }
+
+/// A layout change applies from the next append on, and the default work bound of `~` follows
+/// `stream-node-max-entries`. redis-cli with `stream-node-max-bytes 0`: `XADD c 1-0 n 1` … `50-0`; `CONFIG SET
+/// stream-node-max-entries 10`; `XADD c 51-0 n 51` → radix-tree-keys 2 (the 50-entry node is full now); `52-0` …
+/// `70-0` → 3; `CONFIG SET stream-node-max-entries 100`; `71-0` … `150-0` → 3 (the tail fills up to 100);
+/// `XTRIM c MAXLEN ~ 0 LIMIT 55` → 50; `CONFIG SET stream-node-max-entries 1`; `XTRIM c MAXLEN ~ 0` → 100 (the
+/// bound is 100 × 1 entries; both nodes fit it exactly); XLEN → 0.
+#[tokio::test]
+async fn a_new_layout_applies_from_the_next_append() {
+    let backend = MemoryBackend::new();
+    let topic = Topic::new("c").unwrap();
+    let entries = |max_entries| NodeLayout {
+        max_entries,
+        max_bytes: 0,
+    };
+    let keys = |backend: &MemoryBackend| backend.stream_info_with_storage(&topic).unwrap().1.radix_tree_keys;
+    let append = async |range: std::ops::RangeInclusive<u64>| {
+        for ms in range {
+            let fields = Fields::from_pairs([("n", ms.to_string())]);
+            let options = AppendOptions::new().id(EntryId::new(ms, 0));
+            backend.append(&topic, fields, &options).await.unwrap();
+        }
+    };
+    append(1..=50).await;
+    backend.set_node_layout(entries(10)).unwrap();
+    append(51..=51).await;
+    assert_eq!(keys(&backend), 2);
+    append(52..=70).await;
+    assert_eq!(keys(&backend), 3);
+    backend.set_node_layout(entries(100)).unwrap();
+    append(71..=150).await;
+    assert_eq!(keys(&backend), 3);
+    let limited = Trim::maxlen(0).approx().limit(55);
+    assert_eq!(backend.trim(&topic, &limited).await.unwrap(), 50);
+    backend.set_node_layout(entries(1)).unwrap();
+    assert_eq!(backend.trim(&topic, &Trim::maxlen(0).approx()).await.unwrap(), 100);
+    assert_eq!(backend.len(&topic).await.unwrap(), 0);
+}
