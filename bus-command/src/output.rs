@@ -272,3 +272,36 @@ fn consumer_delete_json(outcome: &ConsumerDelete) -> Value {
         other => json!({"deleted": false, "reason": format!("{other:?}")}),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_counters_are_printed_signed_as_redis_reports_them() {
+        let group = GroupInfo {
+            name: "g".to_owned(),
+            consumers: 1,
+            pending: 0,
+            last_delivered_id: EntryId::new(1, 0),
+            entries_read: Some(i64::MIN),
+            lag: Some(-11),
+        };
+        let json = Output::GroupsInfo(vec![group]).to_json();
+        assert_eq!(json[0]["entries_read"], json!(-9_223_372_036_854_775_808_i64));
+        assert_eq!(json[0]["lag"], json!(-11));
+        let unknown = GroupInfo {
+            name: "h".to_owned(),
+            consumers: 0,
+            pending: 0,
+            last_delivered_id: EntryId::MIN,
+            entries_read: None,
+            lag: None,
+        };
+        let json = Output::GroupsInfo(vec![unknown]).to_json();
+        assert_eq!(
+            (&json[0]["entries_read"], &json[0]["lag"]),
+            (&Value::Null, &Value::Null)
+        );
+    }
+}

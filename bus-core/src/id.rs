@@ -172,8 +172,18 @@ pub fn parse_u64(text: &str) -> Option<u64> {
     parse_strtoull(text)
 }
 
-/// Redis's `string2ll`: optional `-`, then a canonical decimal (no leading zeros), within `i64`.
-pub(crate) fn parse_i64_strict(text: &str) -> Option<i64> {
+/// Redis's `string2ll`: optional `-`, then a canonical decimal (no leading zeros), within `i64`. Listpacks
+/// decide with the same rule (`lpStringToInt64`) whether a string is stored as an integer.
+///
+/// ```
+/// use bus_core::id::parse_i64_strict;
+/// assert_eq!(parse_i64_strict("-42"), Some(-42));
+/// assert_eq!(parse_i64_strict("-9223372036854775808"), Some(i64::MIN));
+/// for not_canonical in ["042", "-0", "+1", " 1", "", "-"] {
+///     assert_eq!(parse_i64_strict(not_canonical), None);
+/// }
+/// ```
+pub fn parse_i64_strict(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes == b"0" {
         return Some(0);

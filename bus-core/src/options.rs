@@ -158,12 +158,19 @@ impl Trim {
         Ok(())
     }
 
-    /// The work bound in force: the given LIMIT, or Redis's default for `~`, or none (0) for exact trims.
+    /// The work bound in force: the given LIMIT, or Redis's default for `~` (with the default
+    /// `stream-node-max-entries`), or none (0) for exact trims.
     pub fn effective_limit(&self) -> u64 {
+        self.effective_limit_with(DEFAULT_APPROX_TRIM_LIMIT)
+    }
+
+    /// [`Trim::effective_limit`] where a `~` without LIMIT is bounded by `default_approx` (Redis derives it from
+    /// `stream-node-max-entries`).
+    pub fn effective_limit_with(&self, default_approx: u64) -> u64 {
         match (self.approx, self.limit) {
             (false, _) => 0,
             (true, Some(limit)) => limit,
-            (true, None) => DEFAULT_APPROX_TRIM_LIMIT,
+            (true, None) => default_approx,
         }
     }
 }

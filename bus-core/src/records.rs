@@ -95,7 +95,8 @@ pub struct StreamInfo {
     pub last_generated_id: EntryId,
     /// The largest id ever deleted (`0-0` if none).
     pub max_deleted_entry_id: EntryId,
-    /// Entries ever appended.
+    /// Entries ever appended (XSETID's `ENTRIESADDED` can set it). Unsigned, as Redis's counter: past
+    /// `i64::MAX` Redis's reply shows it as a negative integer, the same 64 bits read as signed.
     pub entries_added: u64,
     /// Number of consumer groups.
     pub groups: u64,
@@ -117,9 +118,16 @@ pub struct GroupInfo {
     /// The last id delivered to the group.
     pub last_delivered_id: EntryId,
     /// Entries the group has read, when known (Redis reports nil when it cannot tell).
-    pub entries_read: Option<u64>,
+    ///
+    /// Signed, as Redis's counter is: `ENTRIESREAD` accepts up to `i64::MAX`, and a delivery past it wraps the
+    /// counter to `i64::MIN`, which Redis then reports (`-9223372036854775808`); this field shows the same.
+    pub entries_read: Option<i64>,
     /// Entries not yet delivered to the group, when known (nil when Redis cannot tell).
-    pub lag: Option<u64>,
+    ///
+    /// Redis computes it as entries-added minus entries-read in signed 64-bit arithmetic (wrapping), so it is
+    /// negative when `ENTRIESREAD` was set above the entries added (`-11` for `ENTRIESREAD 12` on a stream that
+    /// had one entry): this field shows Redis's value, never a clamped one.
+    pub lag: Option<i64>,
 }
 
 /// What a conditional consumer delete did ([`Backend::consumer_delete_if_idle`](crate::Backend::consumer_delete_if_idle)).

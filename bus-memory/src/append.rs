@@ -65,7 +65,7 @@ impl MemoryBackend {
         let id = next_append_id(options.id, last, now, topic)?;
         let uuid = uuid_of(&fields);
         let data = state.data.get_or_insert_with(StreamData::default);
-        data.stream.push(id, fields);
+        data.stream.push(id, fields, &self.node_layout());
         if let Some(uuid) = uuid {
             self.index().insert(topic, uuid, id);
         }
@@ -76,9 +76,11 @@ impl MemoryBackend {
         Ok(Some(id))
     }
 
-    /// Trims a locked stream, keeping the UUID index in step.
+    /// Trims a locked stream, keeping the UUID index in step. A `~` without LIMIT is bounded by the backend's
+    /// current `stream-node-max-entries`, as Redis bounds it.
     pub(crate) fn trim_locked(&self, topic: &Topic, stream: &mut Stream, trim: &Trim) -> u64 {
-        stream.trim(trim.strategy, trim.approx, trim.effective_limit(), &mut |id, fields| {
+        let limit = trim.effective_limit_with(self.node_layout().default_approx_limit());
+        stream.trim(trim.strategy, trim.approx, limit, &mut |id, fields| {
             self.keyspace().unindex(topic, id, fields);
         })
     }

@@ -16,6 +16,7 @@ use crate::MemoryBackend;
 use crate::access::{no_group, no_topic};
 use crate::blocking::{self, WaitFor};
 use crate::group::{ClaimRule, Group};
+use crate::info;
 use crate::keyspace::{StreamData, TopicState};
 use crate::read::count_len;
 use crate::stream::Stream;
@@ -184,11 +185,11 @@ impl Backend for MemoryBackend {
                 .groups
                 .get_mut(group)
                 .ok_or_else(|| no_group(topic, group, GroupCommand::Admin))?;
-            group.last_id = match id {
+            let last_id = match id {
                 GroupStart::Id(id) => id,
                 GroupStart::Last => last_generated,
             };
-            group.entries_read = entries_read;
+            group.set_position(last_id, entries_read);
             Ok(())
         })
     }
@@ -436,19 +437,7 @@ impl Backend for MemoryBackend {
 
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
         self.keyspace()
-            .with(topic, |state| {
-                let data = state.data.as_ref()?;
-                let stream = &data.stream;
-                Some(StreamInfo {
-                    length: stream.len(),
-                    last_generated_id: stream.last_id,
-                    max_deleted_entry_id: stream.max_deleted_id,
-                    entries_added: stream.entries_added,
-                    groups: data.groups.len() as u64,
-                    first_entry: stream.first_entry(),
-                    last_entry: stream.last_entry(),
-                })
-            })
+            .with(topic, |state| state.data.as_ref().map(info::stream_info))
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Info))
     }

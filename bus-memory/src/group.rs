@@ -13,7 +13,7 @@ use bus_core::{
     PendingSummary,
 };
 
-use crate::stream::Stream;
+use crate::stream::{Stream, entries_read};
 
 /// A pending entry's bookkeeping: who owns the delivery, when it was last delivered, how often (Redis's
 /// `streamNACK`, an entry of the pending entries list).
@@ -37,8 +37,8 @@ pub(crate) struct ConsumerState {
 #[derive(Clone, Debug)]
 pub(crate) struct Group {
     pub(crate) last_id: EntryId,
-    /// `None` is Redis's `SCG_INVALID_ENTRIES_READ`.
-    pub(crate) entries_read: Option<u64>,
+    /// `None` is Redis's `SCG_INVALID_ENTRIES_READ`; signed and wrapping, as Redis's counter (see `GroupInfo`).
+    pub(crate) entries_read: Option<i64>,
     pub(crate) pel: BTreeMap<EntryId, PendingDelivery>,
     pub(crate) consumers: BTreeMap<Arc<str>, ConsumerState>,
 }
@@ -67,13 +67,23 @@ fn to_claimed(just_id: bool, entries: Vec<Entry>) -> Claimed {
 }
 
 impl Group {
+    /// A group at `last_id`; `entries_read` is an ENTRIESREAD the caller validated (at most `i64::MAX`).
     pub(crate) fn new(last_id: EntryId, entries_read: Option<u64>) -> Group {
-        Group {
+        let mut group = Group {
             last_id,
-            entries_read,
+            entries_read: None,
             pel: BTreeMap::new(),
             consumers: BTreeMap::new(),
-        }
+        };
+        group.set_position(last_id, entries_read);
+        group
+    }
+
+    /// XGROUP SETID's effect: the last-delivered id and the counter, an ENTRIESREAD the caller validated (at
+    /// most `i64::MAX`, so it fits Redis's signed counter).
+    pub(crate) fn set_position(&mut self, last_id: EntryId, entries_read: Option<u64>) {
+        self.last_id = last_id;
+        self.entries_read = entries_read.and_then(|n| i64::try_from(n).ok());
     }
 
     /// Redis's `streamLookupConsumer` (refreshing) falling back to `streamCreateConsumer`.
@@ -164,7 +174,7 @@ impl Group {
             return;
         }
         match self.entries_read {
-            Some(read) if !stream.has_tombstones_from(id) => self.entries_read = Some(read + 1),
+            Some(read) if !stream.has_tombstones_from(id) => self.entries_read = entries_read(read.wrapping_add(1)),
             _ if stream.entries_added != 0 => self.entries_read = stream.estimate_entries_read(id),
             _ => {}
         }
@@ -405,24 +415,28 @@ impl Group {
             .collect()
     }
 
-    /// XINFO GROUPS row, with Redis's lag rules (`streamReplyWithCGLag`).
+    /// Redis's `streamReplyWithCGLag`: the entries not yet delivered, when they can be told.
+    pub(crate) fn lag(&self, stream: &Stream) -> Option<i64> {
+        if stream.entries_added == 0 {
+            return Some(0);
+        }
+        if let Some(read) = self.entries_read.filter(|_| !stream.has_tombstones_from(self.last_id)) {
+            return Some(stream.lag_after(read));
+        }
+        stream
+            .estimate_entries_read(self.last_id)
+            .map(|read| stream.lag_after(read))
+    }
+
+    /// XINFO GROUPS row.
     pub(crate) fn info(&self, name: &str, stream: &Stream) -> GroupInfo {
-        let lag = if stream.entries_added == 0 {
-            Some(0)
-        } else if let Some(read) = self.entries_read.filter(|_| !stream.has_tombstones_from(self.last_id)) {
-            Some(stream.entries_added.saturating_sub(read))
-        } else {
-            stream
-                .estimate_entries_read(self.last_id)
-                .map(|read| stream.entries_added.saturating_sub(read))
-        };
         GroupInfo {
             name: name.to_owned(),
             consumers: self.consumers.len() as u64,
             pending: self.pel.len() as u64,
             last_delivered_id: self.last_id,
             entries_read: self.entries_read,
-            lag,
+            lag: self.lag(stream),
         }
     }
 

@@ -26,15 +26,21 @@
 //! - Each topic is a mutex-protected state in a `DashMap`; no lock is held across an await or across two topics.
 //! - The message-UUID index is shared by all topics (see `index`) and updated inside each topic's critical section,
 //!   so lookups take no topic lock.
-//! - Entries live in nodes of 100 slots like Redis's listpacks (see `stream`); costs: append O(1), range
-//!   O(log n + k), UUID lookup O(1), `>` read O(log n + k), ack O(log n) per id.
+//! - Entries live in nodes sized like Redis's listpacks (see `stream`), by the limits of [`NodeLayout`] (100
+//!   entries by default; Redis's 4096-byte nodes with [`MemoryBackend::set_node_layout`], using Redis's listpack
+//!   byte accounting); costs: append O(1), range O(log n + k), UUID lookup O(1), `>` read O(log n + k), ack
+//!   O(log n) per id.
 //! - Blocked readers wait in a FIFO queue per topic and are served by the append itself (see `blocking`).
 //! - Time comes from [`bus_core::Clock`], i.e. tokio's clock: `tokio::time::pause()`/`advance()` move entry ids,
 //!   idle times and block timeouts together.
 //!
 //! # Deliberate deviations from Redis 7.0
-//! - Approximate trimming removes whole nodes of 100 entries, as Redis does with `stream-node-max-bytes 0`
-//!   (with the default 4096-byte nodes, Redis's node boundaries depend on entry sizes).
+//! - [`MemoryBackend::new`] lays nodes out as Redis does with `stream-node-max-bytes 0` (100 entries per node
+//!   whatever their size), so approximate trims depend on entry counts only; Redis's default is 4096-byte nodes,
+//!   which [`NodeLayout::REDIS_DEFAULT`] selects.
+//! - After XSETID moves the last id below a deleted entry that heads a node, and appends then create a node whose
+//!   first id is below it, Redis orders its nodes by first id and keeps appending to the highest one; here nodes
+//!   stay in append order (entries are still found and listed in order).
 //! - A rejected append never leaves an empty stream behind (Redis keeps the key it created when an entry is too
 //!   large to store).
 //! - A group destroy wakes only that group's blocked readers (Redis re-checks every reader of the key, which can
@@ -48,8 +54,13 @@ mod blocking;
 mod expiry;
 mod group;
 mod index;
+mod info;
 mod keyspace;
+mod layout;
+mod listpack;
+mod rax;
 mod read;
+mod set_id;
 mod stream;
 
 use std::sync::Arc;
@@ -61,7 +72,12 @@ use bus_core::{
 };
 
 use crate::index::UuidIndex;
+pub use crate::info::{
+    ConsumerFullInfo, ConsumerPendingEntry, FullPendingEntry, GroupFullInfo, NodeInfo, StreamFullInfo, StreamStorage,
+};
 use crate::keyspace::Keyspace;
+pub use crate::layout::NodeLayout;
+use crate::layout::NodeLimits;
 
 /// The in-memory backend. Cloning it shares the same topics.
 #[derive(Clone, Debug)]
@@ -72,6 +88,7 @@ pub struct MemoryBackend {
 #[derive(Debug)]
 struct Inner {
     keyspace: Keyspace,
+    layout: NodeLimits,
 }
 
 impl Drop for Inner {
@@ -102,7 +119,7 @@ pub struct TopicSnapshot {
 pub struct TopicStats {
     /// Live entries.
     pub entries: u64,
-    /// Storage nodes (at most 100 slots each, tombstones included).
+    /// Storage nodes (listpacks), within the backend's [`NodeLayout`]; see [`MemoryBackend::stream_nodes`].
     pub nodes: usize,
     /// Message UUIDs in the lookup index.
     pub indexed_uuids: usize,
@@ -130,6 +147,7 @@ impl MemoryBackend {
         MemoryBackend {
             inner: Arc::new(Inner {
                 keyspace: Keyspace::new(clock),
+                layout: NodeLimits::default(),
             }),
         }
     }

@@ -66,12 +66,18 @@ pub(crate) fn uint(ctx: &Ctx<'_>, value: Value) -> Result<u64> {
     u64::try_from(n).map_err(|_| ctx.protocol(format_args!("expected a non-negative integer, got {n}")))
 }
 
-/// An optional non-negative integer (nil allowed).
-fn opt_uint(ctx: &Ctx<'_>, value: Value) -> Result<Option<u64>> {
+/// An optional integer (nil allowed), of any sign.
+fn opt_int(ctx: &Ctx<'_>, value: Value) -> Result<Option<i64>> {
     match value {
         Value::Nil => Ok(None),
-        other => uint(ctx, other).map(Some),
+        other => int(ctx, other).map(Some),
     }
+}
+
+/// An unsigned 64-bit counter that Redis replies through `addReplyLongLong`: past `i64::MAX` it arrives negative,
+/// and the same bits read as unsigned are the counter.
+fn counter(ctx: &Ctx<'_>, value: Value) -> Result<u64> {
+    Ok(int(ctx, value)? as u64)
 }
 
 /// An entry id.
@@ -317,7 +323,7 @@ pub(crate) fn stream_info(ctx: &Ctx<'_>, value: Value) -> Result<StreamInfo> {
         length: uint(ctx, take("length")?)?,
         last_generated_id: id(ctx, take("last-generated-id")?)?,
         max_deleted_entry_id: id(ctx, take("max-deleted-entry-id")?)?,
-        entries_added: uint(ctx, take("entries-added")?)?,
+        entries_added: counter(ctx, take("entries-added")?)?,
         groups: uint(ctx, take("groups")?)?,
         first_entry: opt_entry(ctx, take("first-entry")?)?,
         last_entry: opt_entry(ctx, take("last-entry")?)?,
@@ -348,13 +354,10 @@ pub(crate) fn groups_info(ctx: &Ctx<'_>, value: Value) -> Result<Vec<GroupInfo>>
             consumers: uint(ctx, take("consumers")?)?,
             pending: uint(ctx, take("pending")?)?,
             last_delivered_id: id(ctx, take("last-delivered-id")?)?,
-            entries_read: opt_uint(ctx, take("entries-read")?)?,
-            // Redis replies a negative lag when ENTRIESREAD was set above entries-added; the
-            // contract's lag is unsigned, so it saturates at 0 as on the other backends.
-            lag: match take("lag")? {
-                Value::Nil => None,
-                value => Some(u64::try_from(int(ctx, value)?).unwrap_or(0)),
-            },
+            // Both signed, as Redis's counters: a negative value (ENTRIESREAD above entries-added, a counter
+            // wrapped past i64::MAX) is Redis's answer, not a protocol error.
+            entries_read: opt_int(ctx, take("entries-read")?)?,
+            lag: opt_int(ctx, take("lag")?)?,
         })
     })
 }

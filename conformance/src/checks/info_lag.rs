@@ -74,9 +74,9 @@ async fn read_new(
 }
 
 /// A group's `(last-delivered-id, entries-read, lag)` as XINFO GROUPS shows them (nil is `None`).
-type Lag = (String, Option<u64>, Option<u64>);
+type Lag = (String, Option<i64>, Option<i64>);
 
-fn lag(last: &str, read: Option<u64>, lag: Option<u64>) -> Lag {
+fn lag(last: &str, read: Option<i64>, lag: Option<i64>) -> Lag {
     (last.to_owned(), read, lag)
 }
 
@@ -236,6 +236,46 @@ pub async fn stream_info_counts_added_entries_and_the_largest_deleted_id(backend
     ensure_eq!(info.first_entry.map(|e| e.id), Some(id(1, 1)), "first-entry");
     ensure_eq!(info.last_entry.map(|e| e.id), Some(id(6, 1)), "last-entry");
     Ok(())
+}
+
+/// An ENTRIESREAD above the entries added gives a negative lag, as Redis computes it (signed). redis-cli:
+/// `XADD k 1-0 a 1`; `XGROUP CREATE k g 0 ENTRIESREAD 12`; XINFO GROUPS → g 0-0 entries-read 12 lag -11.
+pub async fn entriesread_above_the_entries_added_gives_a_negative_lag(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("negative-lag")?;
+    let b = backend.as_ref();
+    add(b, &topic, "1-0", pairs(&[("a", "1")])).await?;
+    let options = GroupCreateOptions::new().entries_read(12);
+    b.group_create(&topic, "g", GroupStart::Id(EntryId::MIN), &options)
+        .await?;
+    ensure_lags(
+        b,
+        &topic,
+        &[lag("0-0", Some(12), Some(-11))],
+        "after XGROUP CREATE k g 0 ENTRIESREAD 12",
+    )
+    .await
+}
+
+/// Entries-read wraps past `i64::MAX` as Redis's signed counter does, and the lag with it. redis-cli:
+/// `XADD k 1-0 a 1`, `XADD k 2-0 a 1`; `XGROUP CREATE k g 0 ENTRIESREAD 9223372036854775807`;
+/// `XREADGROUP GROUP g c COUNT 1 STREAMS k >` → 1-0; XINFO GROUPS → g 1-0 entries-read -9223372036854775808 lag
+/// -9223372036854775806; the same read again → 2-0; XINFO GROUPS → g 2-0 entries-read -9223372036854775807 lag
+/// -9223372036854775807.
+pub async fn entries_read_wraps_past_the_largest_integer(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("wrapped-entries-read")?;
+    let b = backend.as_ref();
+    for at in ["1-0", "2-0"] {
+        add(b, &topic, at, pairs(&[("a", "1")])).await?;
+    }
+    let options = GroupCreateOptions::new().entries_read(i64::MAX as u64);
+    b.group_create(&topic, "g", GroupStart::Id(EntryId::MIN), &options)
+        .await?;
+    read_new(b, &topic, "g", "c", Some(1)).await?;
+    let first = [lag("1-0", Some(i64::MIN), Some(-9_223_372_036_854_775_806))];
+    ensure_lags(b, &topic, &first, "after the first delivery past i64::MAX").await?;
+    read_new(b, &topic, "g", "c", Some(1)).await?;
+    let second = [lag("2-0", Some(i64::MIN + 1), Some(i64::MIN + 1))];
+    ensure_lags(b, &topic, &second, "after the second delivery").await
 }
 
 /// `XGROUP CREATE k g $ MKSTREAM` on a missing key.

@@ -277,6 +277,35 @@ pub async fn deleted_entries_still_fill_their_node(backend: Arc<dyn Backend>) ->
     Ok(())
 }
 
+/// A node an exact trim empties stays and goes on filling: its deleted slots still count toward its 100 entries.
+/// redis-cli (nodes of 100): `XADD k 1-0 a 1`, `XADD k 2-0 a 1`; `XDEL k 2-0` → 1; `XTRIM k MINID 2-0` → 1 (the
+/// node keeps 2 deleted slots); `XADD k 3-0 a 1` … `XADD k 101-0 a 1`; `XTRIM k MAXLEN ~ 1` → 98 (the first node,
+/// 1-0 … 100-0, holds 98 live entries); XLEN → 1; first entry 101-0.
+pub async fn a_node_emptied_by_an_exact_trim_keeps_filling(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("emptied-node")?;
+    let b = backend.as_ref();
+    add(b, &topic, "1-0", pairs(&[("a", "1")])).await?;
+    add(b, &topic, "2-0", pairs(&[("a", "1")])).await?;
+    ensure_eq!(b.delete(&topic, &[id(2, 0)]).await?, 1, "XDEL k 2-0");
+    replay(
+        b,
+        &topic,
+        &[step("XTRIM k MINID 2-0", Trim::minid(id(2, 0)), 1, 0, None)],
+    )
+    .await?;
+    for ms in 3..=101 {
+        add(b, &topic, &format!("{ms}-0"), pairs(&[("a", "1")])).await?;
+    }
+    let tail = [step(
+        "XTRIM k MAXLEN ~ 1",
+        Trim::maxlen(1).approx(),
+        98,
+        1,
+        Some(id(101, 0)),
+    )];
+    replay(b, &topic, &tail).await
+}
+
 /// Without LIMIT, an approximate trim removes at most 10000 entries (100 × stream-node-max-entries), in XTRIM and
 /// in XADD. redis-cli (nodes of 100): 20000 entries; `XTRIM k MAXLEN ~ 0` → 10000; XLEN → 10000;
 /// `XADD k MAXLEN ~ 0 20001-1 f v`; XLEN → 1.

@@ -53,12 +53,23 @@ pub struct GroupModel {
     pub name: String,
     /// Last delivered id.
     pub last_id: EntryId,
-    /// Entries read, `None` where Redis holds `SCG_INVALID_ENTRIES_READ`.
-    pub entries_read: Option<u64>,
+    /// Entries read, `None` where Redis holds `SCG_INVALID_ENTRIES_READ` (-1); signed and wrapping like
+    /// Redis's `long long` counter.
+    pub entries_read: Option<i64>,
     /// The pending entries list, sorted by id.
     pub pending: Vec<PendingEntryModel>,
     /// Consumer names, sorted.
     pub consumers: Vec<String>,
+}
+
+/// An ENTRIESREAD argument (at most `i64::MAX`, the backends refuse more) as the group's signed counter.
+pub(super) fn counter_from_option(entries_read: Option<u64>) -> Option<i64> {
+    entries_read.and_then(|n| i64::try_from(n).ok())
+}
+
+/// `cg->entries_read++` in Redis: wraps past `i64::MAX`; reaching -1 would make it `SCG_INVALID_ENTRIES_READ`.
+pub(super) fn counter_after_one_more(read: i64) -> Option<i64> {
+    Some(read.wrapping_add(1)).filter(|&n| n != -1)
 }
 
 impl GroupModel {
@@ -67,7 +78,7 @@ impl GroupModel {
         GroupModel {
             name: name.to_owned(),
             last_id,
-            entries_read,
+            entries_read: counter_from_option(entries_read),
             pending: Vec::new(),
             consumers: Vec::new(),
         }

@@ -66,7 +66,7 @@ impl Model {
             GroupStart::Id(id) => id,
             GroupStart::Last => stream_last,
         };
-        g.entries_read = entries_read;
+        g.entries_read = super::group::counter_from_option(entries_read);
         Ok(())
     }
 

@@ -170,7 +170,7 @@ impl Model {
             let g = stream.group_mut(group)?;
             if entry.id > g.last_id {
                 match g.entries_read {
-                    Some(read) if !has_tombstones => g.entries_read = Some(read + 1),
+                    Some(read) if !has_tombstones => g.entries_read = super::group::counter_after_one_more(read),
                     _ if added != 0 => g.entries_read = estimate,
                     _ => {}
                 }

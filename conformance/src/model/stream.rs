@@ -72,18 +72,20 @@ impl StreamModel {
         start <= self.max_deleted
     }
 
-    /// `streamEstimateDistanceFromFirstEverEntry`: `None` is `SCG_INVALID_ENTRIES_READ`.
-    pub(super) fn estimate_distance(&self, id: EntryId) -> Option<u64> {
+    /// `streamEstimateDistanceFromFirstEverEntry`: `None` is `SCG_INVALID_ENTRIES_READ` (-1). Redis returns its
+    /// unsigned counters as `long long`, so a counter past `i64::MAX` comes out negative.
+    pub(super) fn estimate_distance(&self, id: EntryId) -> Option<i64> {
+        let known = |counter: u64| Some(counter as i64).filter(|&n| n != -1);
         // The counter of any ID in an empty, never-before-used stream is 0.
         if self.entries_added == 0 {
             return Some(0);
         }
         // In the empty stream, if the ID is smaller or equal to the last ID, it is entries_added.
         if self.len() == 0 && id <= self.last_id {
-            return Some(self.entries_added);
+            return known(self.entries_added);
         }
         if id == self.last_id {
-            return Some(self.entries_added);
+            return known(self.entries_added);
         } else if id > self.last_id {
             return None;
         }
@@ -91,29 +93,28 @@ impl StreamModel {
         if self.max_deleted == EntryId::MIN || self.max_deleted < first {
             // There's definitely no fragmentation ahead.
             if id < first {
-                return Some(self.entries_added - self.len());
+                return known(self.entries_added.wrapping_sub(self.len()));
             } else if id == first {
-                return Some(self.entries_added - self.len() + 1);
+                return known(self.entries_added.wrapping_sub(self.len()).wrapping_add(1));
             }
         }
         None
     }
 
-    /// `streamReplyWithCGLag`. Redis computes `entries_added - entries_read` as a signed number and replies a
-    /// negative lag when ENTRIESREAD was set above the entries added; [`GroupInfo::lag`] is unsigned, so the
-    /// model (like bus-core's contract) saturates at 0.
-    fn lag(&self, group: &GroupModel) -> Option<u64> {
+    /// `streamReplyWithCGLag`: `(long long)entries_added - entries_read`, signed and wrapping, so it is negative
+    /// when ENTRIESREAD was set above the entries added.
+    fn lag(&self, group: &GroupModel) -> Option<i64> {
         if self.entries_added == 0 {
             // The lag of a newly-initialized stream is 0.
             return Some(0);
         }
+        let lag = |read: i64| (self.entries_added as i64).wrapping_sub(read);
         if let Some(read) = group.entries_read
             && !self.has_tombstones_from(group.last_id)
         {
-            return Some(self.entries_added.saturating_sub(read));
+            return Some(lag(read));
         }
-        self.estimate_distance(group.last_id)
-            .map(|read| self.entries_added.saturating_sub(read))
+        self.estimate_distance(group.last_id).map(lag)
     }
 
     /// `streamAppendItem` after the id checks: a new node when the tail holds `NODE_ENTRIES` slots.
