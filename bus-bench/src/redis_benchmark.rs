@@ -105,6 +105,13 @@ async fn runs(progress: &Progress, side: &RedisSide, requests: u64, rows: &[Row]
         }
         let (rps, p50_ms, p99_ms) =
             parse_csv(&String::from_utf8_lossy(&output.stdout)).ok_or("cannot parse redis-benchmark's CSV output")?;
+        // redis-benchmark divides by its elapsed whole milliseconds: a run shorter than one reports infinity.
+        if !rps.is_finite() {
+            return Err(format!(
+                "redis-benchmark -P {pipeline} did {requests} requests too fast to time (it reports {rps} requests/s); \
+                 run with more --messages"
+            ));
+        }
         let row = rows.iter().find(|row| row.case == bus_case);
         runs.push(BenchmarkRun {
             pipeline,

@@ -112,7 +112,7 @@ async fn on_redis_every_case_runs_and_nothing_is_left_behind() {
                 positive(run.bus_ratio.unwrap_or_default(), "bus ÷ redis-benchmark");
             }
         }
-        // No redis-benchmark on PATH: reported, not failed.
+        // No redis-benchmark on PATH, or a run too short to time: reported, not failed.
         RedisBenchmark::Skipped { skipped } => assert!(!skipped.is_empty()),
     }
     let mut conn = server.raw().unwrap();
