@@ -175,7 +175,7 @@ impl MemoryBackend {
             return;
         }
         let expiry = Arc::clone(&self.keyspace().expiry);
-        let clock = self.keyspace().clock;
+        let clock = self.keyspace().clock.clone();
         let backend = Arc::downgrade(&self.inner);
         runtime.spawn(async move {
             while expiry.wait(&clock).await {
