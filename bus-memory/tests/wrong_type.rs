@@ -120,25 +120,18 @@ async fn every_stream_command(backend: &MemoryBackend) {
 async fn stream_commands_on_keys_of_every_other_type_are_wrongtype_and_change_nothing() {
     let backend = MemoryBackend::new();
     let k = key("k");
-    let values: [(KeyType, &dyn Fn(&MemoryBackend)); 4] = [
-        (KeyType::String, &|m| {
-            assert!(m.set(&key("k"), "v", &SetOptions::new()).unwrap().written)
-        }),
-        (KeyType::List, &|m| {
-            assert_eq!(m.push(&key("k"), ListEnd::Right, bs(&["a", "b"]), false).unwrap(), 2);
-        }),
-        (KeyType::Set, &|m| assert_eq!(m.sadd(&key("k"), bs(&["a"])).unwrap(), 1)),
-        (KeyType::Hash, &|m| {
-            assert_eq!(m.hset(&key("k"), vec![(b("f"), b("v"))]).unwrap(), 1)
-        }),
-    ];
-    for (kind, create) in values {
-        create(&backend);
+    for kind in [KeyType::String, KeyType::List, KeyType::Set, KeyType::Hash] {
+        match kind {
+            KeyType::String => assert!(backend.set(&k, "v", &SetOptions::new()).unwrap().written),
+            KeyType::List => assert_eq!(backend.push(&k, ListEnd::Right, bs(&["a", "b"]), false).unwrap(), 2),
+            KeyType::Set => assert_eq!(backend.sadd(&k, bs(&["a"])).unwrap(), 1),
+            _ => assert_eq!(backend.hset(&k, vec![(b("f"), b("v"))]).unwrap(), 1),
+        }
         every_stream_command(&backend).await;
         assert_eq!(backend.key_type(&k), Some(kind), "{kind} key left as it was");
         assert!(backend.topics().is_empty(), "no stream was created over the {kind}");
         assert_eq!(backend.blocked_readers(), 0, "no read stayed blocked on the {kind}");
-        backend.del(&[k.clone()]);
+        backend.del(std::slice::from_ref(&k));
     }
     let check = backend.set(&k, "v", &SetOptions::new());
     assert!(check.unwrap().written);

@@ -58,7 +58,7 @@ impl SetOptions {
 pub struct SetReply {
     /// Whether it wrote (false when `NX`/`XX` refused): Redis answers `OK` or nil without `GET`.
     pub written: bool,
-    /// The old value when it was a string (what Redis answers with `GET`).
+    /// With `GET`: the old value (`None` if the key did not exist), what Redis answers. Without `GET`: `None`.
     pub old: Option<Bytes>,
 }
 
@@ -86,9 +86,10 @@ impl MemoryBackend {
         let mut scheduled = None;
         let reply = keyspace.with_slot_or_create(key, |state| {
             let old = match &state.value {
+                _ if !options.get => None,
                 Some(Value::String(old)) => Some(old.clone()),
-                Some(_) if options.get => return Err(wrong_type(key)),
-                _ => None,
+                Some(_) => return Err(wrong_type(key)),
+                None => None,
             };
             let exists = state.value.is_some();
             let allowed = match options.condition {
