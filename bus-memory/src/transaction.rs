@@ -123,7 +123,7 @@ impl MemoryBackend {
     /// backend.del(&[s.clone()]);
     /// drop(hold); // the reader is still blocked: at the end, `s` holds no stream
     /// backend.append(&s, Fields::from_pairs([("new", "1")]), &AppendOptions::new()).await?;
-    /// let entries = reader.await.unwrap()?.into_entries();
+    /// let entries: Vec<_> = reader.await.unwrap()?.into_entries().collect();
     /// assert_eq!(entries[0].fields.get("new").map(|v| v.as_ref()), Some(&b"1"[..]));
     /// # Ok(()) }
     /// ```
