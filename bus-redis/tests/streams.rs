@@ -412,3 +412,22 @@ async fn stream_info_reports_exact_values() {
     let err = backend.groups_info(&topic("none")).await.unwrap_err();
     assert_eq!(err.to_string(), "ERR no such key");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_named_as_only_an_emulator_may_is_refused_before_reaching_the_server() {
+    let (server, backend) = setup!("a_topic_named_as_only_an_emulator_may_is_refused_before_reaching_the_server");
+    let braced = bus_core::Topic::from_redis_key("mystream{t}").unwrap();
+    let err = backend
+        .append(&braced, fields(&[("a", "1")]), &AppendOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let cursors = [
+        (topic("fine"), ReadCursor::After(EntryId::MIN)),
+        (braced.clone(), ReadCursor::After(EntryId::MIN)),
+    ];
+    let err = backend.read(&cursors, &ReadOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let exists: u64 = raw(&server, &["EXISTS", &key(&server, "mystream{t}")]);
+    assert_eq!(exists, 0, "nothing was written");
+}
