@@ -23,7 +23,8 @@
 //! ```
 //!
 //! # Design
-//! - Each topic is a mutex-protected state in a `DashMap`; no lock is held across an await or across two topics.
+//! - Each key is a mutex-protected state in a `DashMap`; no lock is held across an await, and only RENAME holds
+//!   two keys' locks (taken in name order, see `keyspace`).
 //! - The message-UUID index is shared by all topics (see `index`) and updated inside each topic's critical section,
 //!   so lookups take no topic lock.
 //! - Entries live in nodes of 100 slots like Redis's listpacks (see `stream`); costs: append O(1), range

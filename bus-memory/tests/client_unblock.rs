@@ -26,20 +26,48 @@ async fn until_blocked(unblocker: &Unblocker) {
     panic!("the read never blocked");
 }
 
+type Read<E> = tokio::task::JoinHandle<bus_core::Result<bus_core::ReadReply<E>>>;
+
+/// An XREAD of `s` blocked for `block`, releasable through `unblocker`.
+fn spawn_read(backend: &MemoryBackend, unblocker: &Unblocker, block: Duration) -> Read<bus_core::Entry> {
+    let (backend, unblocker) = (backend.clone(), unblocker.clone());
+    tokio::spawn(async move {
+        let options = ReadOptions::new().block(block);
+        backend
+            .read_with_unblocker(&[(key("s"), ReadCursor::New)], &options, &unblocker)
+            .await
+    })
+}
+
+/// An XREADGROUP of group `g` on `s` blocked forever, releasable through `unblocker`.
+fn spawn_group_read(backend: &MemoryBackend, unblocker: &Unblocker) -> Read<bus_core::GroupEntry> {
+    let (backend, unblocker) = (backend.clone(), unblocker.clone());
+    tokio::spawn(async move {
+        let options = ReadGroupOptions::new().block(Duration::ZERO);
+        backend
+            .read_group_with_unblocker("g", "c", &[(key("s"), GroupCursor::New)], &options, &unblocker)
+            .await
+    })
+}
+
+/// An empty stream `s` with group `g`.
+async fn stream_with_group() -> (MemoryBackend, bus_core::Topic) {
+    let backend = MemoryBackend::new();
+    let s = key("s");
+    let mkstream = GroupCreateOptions::new().mkstream();
+    backend
+        .group_create(&s, "g", GroupStart::Last, &mkstream)
+        .await
+        .unwrap();
+    (backend, s)
+}
+
 #[tokio::test(start_paused = true)]
 async fn timeout_mode_returns_as_a_timed_out_block() {
     let backend = MemoryBackend::new();
     let unblocker = Unblocker::new();
     assert!(!unblocker.unblock(UnblockMode::Timeout), "nothing blocked: 0");
-    let read = tokio::spawn({
-        let (backend, unblocker) = (backend.clone(), unblocker.clone());
-        async move {
-            let options = ReadOptions::new().block(Duration::from_secs(3_600));
-            backend
-                .read_with_unblocker(&[(key("s"), ReadCursor::New)], &options, &unblocker)
-                .await
-        }
-    });
+    let read = spawn_read(&backend, &unblocker, Duration::from_secs(3_600));
     until_blocked(&unblocker).await;
     assert_eq!(backend.blocked_readers(), 1);
     assert!(unblocker.unblock(UnblockMode::Timeout));
@@ -51,23 +79,9 @@ async fn timeout_mode_returns_as_a_timed_out_block() {
 
 #[tokio::test(start_paused = true)]
 async fn error_mode_fails_the_group_read_and_delivers_nothing() {
-    let backend = MemoryBackend::new();
-    let s = key("s");
-    let mkstream = GroupCreateOptions::new().mkstream();
-    backend
-        .group_create(&s, "g", GroupStart::Last, &mkstream)
-        .await
-        .unwrap();
+    let (backend, s) = stream_with_group().await;
     let unblocker = Unblocker::new();
-    let read = tokio::spawn({
-        let (backend, unblocker, s) = (backend.clone(), unblocker.clone(), s.clone());
-        async move {
-            let options = ReadGroupOptions::new().block(Duration::ZERO);
-            backend
-                .read_group_with_unblocker("g", "c", &[(s, GroupCursor::New)], &options, &unblocker)
-                .await
-        }
-    });
+    let read = spawn_group_read(&backend, &unblocker);
     until_blocked(&unblocker).await;
     assert!(unblocker.unblock(UnblockMode::Error));
     let err = read.await.unwrap().unwrap_err();
@@ -85,15 +99,7 @@ async fn error_mode_fails_the_group_read_and_delivers_nothing() {
 async fn a_dropped_read_is_no_longer_blocked() {
     let backend = MemoryBackend::new();
     let unblocker = Unblocker::new();
-    let read = tokio::spawn({
-        let (backend, unblocker) = (backend.clone(), unblocker.clone());
-        async move {
-            let options = ReadOptions::new().block(Duration::ZERO);
-            backend
-                .read_with_unblocker(&[(key("s"), ReadCursor::New)], &options, &unblocker)
-                .await
-        }
-    });
+    let read = spawn_read(&backend, &unblocker, Duration::ZERO);
     until_blocked(&unblocker).await;
     read.abort();
     let _ = read.await;
@@ -108,23 +114,9 @@ async fn a_dropped_read_is_no_longer_blocked() {
 async fn a_release_racing_an_append_never_loses_the_batch() {
     let (mut released, mut served) = (0, 0);
     for round in 0..300 {
-        let backend = MemoryBackend::new();
-        let s = key("s");
-        let mkstream = GroupCreateOptions::new().mkstream();
-        backend
-            .group_create(&s, "g", GroupStart::Last, &mkstream)
-            .await
-            .unwrap();
+        let (backend, s) = stream_with_group().await;
         let unblocker = Unblocker::new();
-        let read = tokio::spawn({
-            let (backend, unblocker, s) = (backend.clone(), unblocker.clone(), s.clone());
-            async move {
-                let options = ReadGroupOptions::new().block(Duration::ZERO);
-                backend
-                    .read_group_with_unblocker("g", "c", &[(s, GroupCursor::New)], &options, &unblocker)
-                    .await
-            }
-        });
+        let read = spawn_group_read(&backend, &unblocker);
         until_blocked(&unblocker).await;
         let barrier = Arc::new(Barrier::new(2));
         let append = tokio::spawn({

@@ -19,17 +19,23 @@ async fn until_blocked(backend: &MemoryBackend) {
     }
 }
 
+/// An XREAD of `s` (new entries) blocked for `block_ms`.
+fn spawn_read(
+    backend: &MemoryBackend,
+    block_ms: u64,
+) -> tokio::task::JoinHandle<bus_core::Result<bus_core::ReadReply<bus_core::Entry>>> {
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        let options = ReadOptions::new().block(Duration::from_millis(block_ms));
+        backend.read(&[(key("s"), ReadCursor::New)], &options).await
+    })
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_block_times_out_when_the_clock_is_advanced_by_its_length_not_before() {
     let clock = Clock::manual(1_000_000);
     let backend = MemoryBackend::with_clock(clock.clone());
-    let read = tokio::spawn({
-        let backend = backend.clone();
-        async move {
-            let options = ReadOptions::new().block(Duration::from_millis(1_000));
-            backend.read(&[(key("s"), ReadCursor::New)], &options).await
-        }
-    });
+    let read = spawn_read(&backend, 1_000);
     until_blocked(&backend).await;
     // Tokio time passes (paused, it jumps): the clock stands still and the read stays blocked.
     tokio::time::sleep(Duration::from_millis(30)).await;
@@ -46,13 +52,7 @@ async fn paused_tokio_time_does_not_move_a_manual_clock() {
     let clock = Clock::manual(5_000);
     let backend = MemoryBackend::with_clock(clock.clone());
     let s = key("s");
-    let read = tokio::spawn({
-        let (backend, s) = (backend.clone(), s.clone());
-        async move {
-            let options = ReadOptions::new().block(Duration::from_millis(100));
-            backend.read(&[(s, ReadCursor::New)], &options).await
-        }
-    });
+    let read = spawn_read(&backend, 100);
     until_blocked(&backend).await;
     tokio::time::advance(Duration::from_secs(3_600)).await;
     assert!(!read.is_finished());
@@ -138,13 +138,7 @@ async fn wait_for_len_times_out_on_the_manual_clock() {
 async fn the_default_clock_still_follows_paused_tokio_time() {
     let backend = MemoryBackend::with_clock(Clock::starting_at(1_000));
     assert!(backend.clock().advance(Duration::from_millis(1)).is_err());
-    let read = tokio::spawn({
-        let backend = backend.clone();
-        async move {
-            let options = ReadOptions::new().block(Duration::from_millis(1_000));
-            backend.read(&[(key("s"), ReadCursor::New)], &options).await
-        }
-    });
+    let read = spawn_read(&backend, 1_000);
     until_blocked(&backend).await;
     tokio::time::advance(Duration::from_millis(999)).await;
     tokio::task::yield_now().await;
