@@ -14,8 +14,8 @@ use crate::MemoryBackend;
 /// The options of `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanOptions {
-    /// `MATCH`: only names matching this glob pattern (Redis's rules: `*`, `?`, `[…]`, `\`).
-    pub pattern: Option<String>,
+    /// `MATCH`: only names matching this glob pattern (Redis's rules: `*`, `?`, `[…]`, `\`), as bytes.
+    pub pattern: Option<Vec<u8>>,
     /// `COUNT`: how many keys a call examines (Redis's default is 10); at least 1. Keys filtered out by the
     /// pattern or the type count too, so a page can be empty before the scan ends, as in Redis.
     pub count: usize,
@@ -41,7 +41,7 @@ impl ScanOptions {
     }
 
     /// Sets `MATCH`.
-    pub fn pattern(mut self, pattern: impl Into<String>) -> ScanOptions {
+    pub fn pattern(mut self, pattern: impl Into<Vec<u8>>) -> ScanOptions {
         self.pattern = Some(pattern.into());
         self
     }
@@ -69,9 +69,9 @@ pub struct ScanPage {
 }
 
 impl MemoryBackend {
-    /// `KEYS pattern`: the names of every key matching the glob pattern (Redis's rules), sorted.
-    pub fn keys(&self, pattern: &str) -> Vec<Topic> {
-        let pattern = Pattern::new(pattern.as_bytes());
+    /// `KEYS pattern`: the names of every key matching the glob pattern (Redis's rules, over bytes), sorted.
+    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Topic> {
+        let pattern = Pattern::new(pattern.as_ref());
         let mut keys = self
             .keyspace()
             .collect_live(|key, _| pattern.matches(key.as_str().as_bytes()).then(|| key.clone()));
@@ -121,7 +121,7 @@ impl MemoryBackend {
             candidates.retain(|(hash, _, _)| *hash <= last);
             next
         };
-        let pattern = options.pattern.as_deref().map(|p| Pattern::new(p.as_bytes()));
+        let pattern = options.pattern.as_deref().map(Pattern::new);
         let keys = candidates
             .into_iter()
             .filter(|(_, key, kind)| {
