@@ -99,6 +99,11 @@ pub enum Error {
         topic: String,
     },
 
+    /// A blocked read was released from outside with an error (`CLIENT UNBLOCK <id> ERROR` on Redis; the memory
+    /// backend's `Unblocker`).
+    #[error("UNBLOCKED client unblocked via CLIENT UNBLOCK")]
+    Unblocked,
+
     /// An entry does not carry a valid bus envelope (canonical UUID in `id`, JSON in `payload`).
     #[error("malformed entry {entry_id} on topic '{topic}': {reason}")]
     Malformed {
@@ -237,6 +242,7 @@ impl Error {
             Error::NoSuchTopic { .. } => "no_such_topic",
             Error::WrongType { .. } => "wrong_type",
             Error::TopicDeleted { .. } => "topic_deleted",
+            Error::Unblocked => "unblocked",
             Error::Malformed { .. } => "malformed",
             Error::UnknownCursor { .. } => "unknown_cursor",
             Error::CursorTrimmed { .. } => "cursor_trimmed",
@@ -276,6 +282,10 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "WRONGTYPE Operation against a key holding the wrong kind of value"
+        );
+        assert_eq!(
+            Error::Unblocked.to_string(),
+            "UNBLOCKED client unblocked via CLIENT UNBLOCK"
         );
         assert_eq!(
             Error::NoSuchTopic {

@@ -15,7 +15,7 @@
 //! - [`options`] and [`records`]: what operations take and return;
 //! - [`backend`]: the [`Backend`] trait; [`forward`]: backends built on other backends (`Arc`, `Box`,
 //!   [`forward::Forward`]); [`bus`] and [`consumer`]: the handles;
-//! - [`clock`]: the single time source (tokio's clock), so paused-time tests move every timer together;
+//! - [`clock`]: the single time source (tokio's clock, or a manual one), so tests move every timer together;
 //! - [`error`]: the one [`enum@Error`] type.
 //!
 //! # Deliberate differences from the raw Redis commands

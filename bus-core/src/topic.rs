@@ -13,11 +13,19 @@ use crate::error::{Error, Result};
 /// The longest topic name accepted, in bytes.
 pub const MAX_TOPIC_LEN: usize = 1024;
 
+/// The longest key Redis accepts, in bytes (its `proto-max-bulk-len` default, 512 MiB): the limit of
+/// [`Topic::from_redis_key`].
+pub const MAX_REDIS_KEY_LEN: usize = 512 * 1024 * 1024;
+
 /// The name of a stream.
 ///
 /// A valid name is 1 to [`MAX_TOPIC_LEN`] bytes of printable text with no white space and no `{` or `}`.
 /// Braces are refused because a backend may derive companion keys by wrapping the name in a Redis Cluster hash
 /// tag (`{chat:42}:ids`); a name with its own braces would land them in another slot.
+///
+/// Emulators and tools that must name any key Redis accepts (`mystream{t}`, names with spaces, the empty name)
+/// build one with [`Topic::from_redis_key`]; backends that derive keys from the name (bus-redis) refuse such a
+/// topic with [`Error::InvalidArgument`], while the memory backend stores it like any other.
 ///
 /// ```
 /// use bus_core::Topic;
@@ -35,6 +43,38 @@ impl Topic {
         let name = name.as_ref();
         validate(name, "topic name")?;
         Ok(Topic(Arc::from(name)))
+    }
+
+    /// A name for any key Redis accepts, including those [`Topic::new`] refuses: any UTF-8 text up to
+    /// [`MAX_REDIS_KEY_LEN`] bytes, braces, white space, control characters and the empty name included.
+    ///
+    /// It exists for emulators and tools (a RESP server in front of the memory backend, a key browser): a bus
+    /// application should use [`Topic::new`], whose names every backend can store. Redis keys that are not
+    /// UTF-8 cannot be named (a deliberate limit of the bus: a topic is text).
+    ///
+    /// ```
+    /// use bus_core::Topic;
+    /// let key = Topic::from_redis_key("mystream{t}").unwrap();
+    /// assert_eq!(key.as_str(), "mystream{t}");
+    /// assert!(!key.is_bus_name());
+    /// assert!(Topic::from_redis_key("").is_ok());
+    /// assert!(Topic::new("chat:1").unwrap().is_bus_name());
+    /// ```
+    pub fn from_redis_key(name: impl Into<String>) -> Result<Topic> {
+        let name = name.into();
+        check_redis_key_len(name.len())?;
+        Ok(Topic(Arc::from(name)))
+    }
+
+    /// Whether [`Topic::new`] accepts this name, i.e. every backend can store the topic (false for some names
+    /// made with [`Topic::from_redis_key`]).
+    pub fn is_bus_name(&self) -> bool {
+        self.bus_name_error().is_none()
+    }
+
+    /// Why [`Topic::new`] would refuse this name, if it would.
+    pub fn bus_name_error(&self) -> Option<Error> {
+        validate(&self.0, "topic name").err()
     }
 
     /// `chat:{conversation_id}`: inbound chat of a conversation.
@@ -67,6 +107,15 @@ impl Topic {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+fn check_redis_key_len(len: usize) -> Result<()> {
+    if len > MAX_REDIS_KEY_LEN {
+        return Err(Error::invalid_argument(format!(
+            "invalid key: {len} bytes, Redis's limit is {MAX_REDIS_KEY_LEN}"
+        )));
+    }
+    Ok(())
 }
 
 fn validate(name: &str, what: &str) -> Result<()> {
@@ -175,6 +224,22 @@ mod tests {
         let err = Topic::new("a{b").unwrap_err();
         assert_eq!(err.kind(), "invalid_argument");
         assert!(err.to_string().contains("'{'"), "{err}");
+    }
+
+    #[test]
+    fn redis_keys_are_any_text_up_to_redis_s_limit() {
+        for name in ["", "mystream{t}", "a b", "tab\there", "{}"] {
+            let key = Topic::from_redis_key(name).unwrap();
+            assert_eq!(key.as_str(), name);
+            assert!(!key.is_bus_name(), "{name:?}");
+            assert_eq!(key.bus_name_error().unwrap().kind(), "invalid_argument");
+        }
+        assert!(Topic::from_redis_key("chat:1").unwrap().is_bus_name());
+        assert_eq!(Topic::from_redis_key("k").unwrap(), Topic::new("k").unwrap());
+        // The limit itself, without allocating half a gigabyte.
+        assert!(check_redis_key_len(MAX_REDIS_KEY_LEN).is_ok());
+        let err = check_redis_key_len(MAX_REDIS_KEY_LEN + 1).unwrap_err();
+        assert!(err.to_string().contains("Redis's limit"), "{err}");
     }
 
     #[test]

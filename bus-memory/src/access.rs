@@ -1,5 +1,5 @@
 //! Reaching a topic's stream or one of its groups under the topic's lock, with Redis's error when either is
-//! missing.
+//! missing (and WRONGTYPE when the key holds another type).
 //!
 //! Redis words a missing key or group differently for each command family: XREADGROUP and the pending-entry
 //! commands answer one NOGROUP for either, while XINFO CONSUMERS and the XGROUP subcommands report a missing key
@@ -39,9 +39,9 @@ impl MemoryBackend {
     ) -> Result<R> {
         self.keyspace()
             .with(topic, |state| {
-                let StreamData { stream, groups, .. } = state.data.as_mut()?;
+                let StreamData { stream, groups, .. } = state.stream_mut()?;
                 Some(f(groups.get_mut(group)?, stream))
-            })
+            })?
             .flatten()
             .ok_or_else(|| no_group(topic, group, command))
     }
@@ -54,9 +54,9 @@ impl MemoryBackend {
         f: impl FnOnce(&mut Group) -> R,
     ) -> Result<R> {
         let found = self.keyspace().with(topic, |state| {
-            let data = state.data.as_mut()?;
+            let data = state.stream_mut()?;
             Some(data.groups.get_mut(group).map(f))
-        });
+        })?;
         match found.flatten() {
             None => Err(no_topic(topic, TopicCommand::Info)),
             Some(None) => Err(no_group(topic, group, GroupCommand::Admin)),
@@ -71,7 +71,7 @@ impl MemoryBackend {
         f: impl FnOnce(&mut StreamData) -> Result<R>,
     ) -> Result<R> {
         self.keyspace()
-            .with(topic, |state| state.data.as_mut().map(f))
+            .with(topic, |state| state.stream_mut().map(f))?
             .flatten()
             .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
     }

@@ -9,8 +9,7 @@ use bus_core::message::uuid_of;
 use bus_core::{AppendId, AppendOptions, EntryId, Error, Fields, Result, Topic, Trim};
 
 use crate::MemoryBackend;
-use crate::blocking;
-use crate::keyspace::{StreamData, TopicState};
+use crate::keyspace::{TopicState, wrong_type};
 use crate::stream::Stream;
 
 /// Redis's limit on the total size of one entry's fields (`STREAM_LISTPACK_MAX_SIZE`).
@@ -52,7 +51,7 @@ impl MemoryBackend {
         options: &AppendOptions,
     ) -> Result<Option<EntryId>> {
         let now = self.now();
-        let last = match &state.data {
+        let last = match state.stream() {
             Some(data) => data.stream.last_id,
             None if options.no_mkstream => return Ok(None),
             None => EntryId::MIN,
@@ -64,7 +63,7 @@ impl MemoryBackend {
         }
         let id = next_append_id(options.id, last, now, topic)?;
         let uuid = uuid_of(&fields);
-        let data = state.data.get_or_insert_with(StreamData::default);
+        let data = state.stream_or_insert().ok_or_else(|| wrong_type(topic))?;
         data.stream.push(id, fields, &self.node_layout());
         if let Some(uuid) = uuid {
             self.index().insert(topic, uuid, id);
@@ -72,7 +71,8 @@ impl MemoryBackend {
         if let Some(trim) = &options.trim {
             self.trim_locked(topic, &mut data.stream, trim);
         }
-        blocking::serve_waiters(topic, state, now);
+        state.touch();
+        self.keyspace().signal(topic, state);
         Ok(Some(id))
     }
 

@@ -1,5 +1,7 @@
 //! The [`Backend`] implementation: each method is one Redis command, checked in Redis's order and applied to
-//! one topic under its lock.
+//! one topic under its lock. A key of another type fails every stream command with WRONGTYPE (through the
+//! keyspace's stream accessors); `drop_topic`, `expire_topic` and `topic_ttl` are DEL, PEXPIRE and PTTL, which
+//! Redis applies to a key of any type.
 
 use std::time::Duration;
 
@@ -9,20 +11,28 @@ use bus_core::{
     AppendOptions, AutoClaimOptions, AutoClaimed, Backend, ClaimOptions, Claimed, ConsumerDelete, ConsumerInfo, Entry,
     EntryId, Error, Fields, GroupCommand, GroupCreateOptions, GroupCursor, GroupEntry, GroupInfo, GroupStart, Message,
     PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
-    ReadReply, Result, StreamInfo, Topic, TopicCommand, TopicEntries, Trim, Uuid,
+    ReadReply, Result, StreamInfo, Topic, TopicCommand, Trim, Uuid,
 };
 
-use crate::MemoryBackend;
 use crate::access::{no_group, no_topic};
-use crate::blocking::{self, WaitFor};
 use crate::group::{ClaimRule, Group};
 use crate::info;
-use crate::keyspace::{StreamData, TopicState};
-use crate::read::count_len;
+use crate::keyspace::{TopicState, wrong_type};
 use crate::stream::Stream;
+use crate::{ExpireCondition, KeyTtl, MemoryBackend};
 
-fn millis(duration: Duration) -> u64 {
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl MemoryBackend {
+    /// Drops the empty state a rejected write created for a missing key (nothing else is left behind).
+    fn forget_if_rejected<T>(&self, topic: &Topic, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.keyspace().remove_if_vacant(topic);
+        }
+        result
+    }
 }
 
 #[async_trait]
@@ -33,12 +43,14 @@ impl Backend for MemoryBackend {
         if options.no_mkstream {
             return Ok(self
                 .keyspace()
-                .with(topic, |state| self.append_locked(topic, state, fields, options))
+                .with(topic, |state| self.append_locked(topic, state, fields, options))?
                 .transpose()?
                 .flatten());
         }
-        self.keyspace()
-            .with_or_create(topic, |state| self.append_locked(topic, state, fields, options))
+        let appended = self
+            .keyspace()
+            .with_or_create(topic, |state| self.append_locked(topic, state, fields, options))?;
+        self.forget_if_rejected(topic, appended)
     }
 
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>> {
@@ -58,9 +70,10 @@ impl Backend for MemoryBackend {
             }))
         };
         if options.no_mkstream {
-            return Ok(self.keyspace().with(topic, publish).transpose()?.flatten());
+            return Ok(self.keyspace().with(topic, publish)?.transpose()?.flatten());
         }
-        self.keyspace().with_or_create(topic, publish)
+        let published = self.keyspace().with_or_create(topic, publish)?;
+        self.forget_if_rejected(topic, published)
     }
 
     async fn lookup(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
@@ -82,48 +95,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
-        options.validate()?;
-        options.validate_topics(cursors.len())?;
-        let count = count_len(options.count);
-        // `$` is resolved once, at call time, as Redis does.
-        let resolved: Vec<(Topic, EntryId)> = cursors
-            .iter()
-            .map(|(topic, cursor)| {
-                let after = match cursor {
-                    ReadCursor::After(id) => *id,
-                    ReadCursor::New => self.last_id(topic).unwrap_or(EntryId::MIN),
-                };
-                (topic.clone(), after)
-            })
-            .collect();
-        let served: Vec<TopicEntries<Entry>> = resolved
-            .iter()
-            .filter_map(|(topic, after)| self.read_one(topic, *after, count))
-            .collect();
-        let Some(block) = options.block.filter(|_| served.is_empty()) else {
-            return Ok(ReadReply::Topics(served));
-        };
-        let blocked_count = if count == 0 {
-            blocking::BLOCKED_DEFAULT_COUNT
-        } else {
-            count
-        };
-        let registrations = resolved
-            .into_iter()
-            .map(|(topic, after)| (topic, WaitFor::Entries { after }))
-            .collect();
-        let woken = self.block_on(registrations, blocked_count, block).await?;
-        Ok(woken.map_or(ReadReply::TimedOut, |topic_entries| {
-            let entries = topic_entries
-                .entries
-                .into_iter()
-                .filter_map(|e| e.entry().cloned())
-                .collect();
-            ReadReply::Topics(vec![TopicEntries {
-                topic: topic_entries.topic,
-                entries,
-            }])
-        }))
+        self.xread(cursors, options, None).await
     }
 
     async fn group_create(
@@ -135,10 +107,11 @@ impl Backend for MemoryBackend {
     ) -> Result<()> {
         options.validate()?;
         let create = |state: &mut TopicState| -> Result<()> {
-            if state.data.is_none() && !options.mkstream {
+            let created = state.value.is_none();
+            if created && !options.mkstream {
                 return Err(no_topic(topic, TopicCommand::Group));
             }
-            let data = state.data.get_or_insert_with(StreamData::default);
+            let data = state.stream_or_insert().ok_or_else(|| wrong_type(topic))?;
             if data.groups.contains_key(group) {
                 return Err(Error::GroupExists {
                     topic: topic.to_string(),
@@ -151,28 +124,32 @@ impl Backend for MemoryBackend {
             };
             data.groups
                 .insert(group.to_owned(), Group::new(last_id, options.entries_read));
+            // Redis reports only the stream MKSTREAM created as a change of the key, not the new group.
+            if created {
+                state.touch();
+            }
             Ok(())
         };
         if options.mkstream {
-            return self.keyspace().with_or_create(topic, create);
+            let created = self.keyspace().with_or_create(topic, create)?;
+            return self.forget_if_rejected(topic, created);
         }
         self.keyspace()
-            .with(topic, create)
+            .with(topic, create)?
             .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Group)))
     }
 
     async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
-        let now = self.now();
         self.keyspace()
             .with(topic, |state| {
-                let data = state.data.as_mut()?;
+                let data = state.stream_mut()?;
                 let existed = data.groups.remove(group).is_some();
                 if existed {
                     // Blocked readers of the group learn it is gone (NOGROUP), as in Redis.
-                    blocking::serve_waiters(topic, state, now);
+                    self.keyspace().signal(topic, state);
                 }
                 Some(existed)
-            })
+            })?
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Group))
     }
@@ -235,50 +212,16 @@ impl Backend for MemoryBackend {
         cursors: &[(Topic, GroupCursor)],
         options: &ReadGroupOptions,
     ) -> Result<ReadReply<GroupEntry>> {
-        options.validate()?;
-        options.validate_topics(cursors.len())?;
-        let count = count_len(options.count);
-        // Redis checks every topic's group before serving any of them; with one topic, serving it checks it.
-        if cursors.len() > 1 {
-            for (topic, _) in cursors {
-                self.with_group(topic, group, GroupCommand::ReadGroup, |_, _| ())?;
-            }
-        }
-        let mut served = Vec::new();
-        for (topic, cursor) in cursors {
-            if let Some(entries) = self.read_group_one(topic, group, consumer, *cursor, options, count)? {
-                served.push(entries);
-            }
-        }
-        let Some(block) = options.block.filter(|_| served.is_empty()) else {
-            return Ok(ReadReply::Topics(served));
-        };
-        let blocked_count = if count == 0 {
-            blocking::BLOCKED_DEFAULT_COUNT
-        } else {
-            count
-        };
-        let wait_for = WaitFor::Group {
-            group: group.to_owned(),
-            consumer: consumer.to_owned(),
-            no_ack: options.no_ack,
-        };
-        let registrations = cursors
-            .iter()
-            .map(|(topic, _)| (topic.clone(), wait_for.clone()))
-            .collect();
-        Ok(self
-            .block_on(registrations, blocked_count, block)
-            .await?
-            .map_or(ReadReply::TimedOut, |entries| ReadReply::Topics(vec![entries])))
+        self.xreadgroup(group, consumer, cursors, options, None).await
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
         validate_ids(ids, "xack")?;
-        // XACK answers 0 for a missing key or group rather than an error.
-        Ok(self
-            .with_group(topic, group, GroupCommand::Pending, |group, _| group.ack(ids))
-            .unwrap_or(0))
+        // XACK answers 0 for a missing key or group rather than an error (but WRONGTYPE for another type).
+        match self.with_group(topic, group, GroupCommand::Pending, |group, _| group.ack(ids)) {
+            Err(Error::NoGroup { .. }) => Ok(0),
+            acked => acked,
+        }
     }
 
     async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
@@ -364,7 +307,7 @@ impl Backend for MemoryBackend {
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
         validate_ids(ids, "xdel")?;
         let deleted = self.keyspace().with(topic, |state| {
-            let stream = &mut state.data.as_mut()?.stream;
+            let stream = &mut state.stream_mut()?.stream;
             let mut deleted = 0;
             for &id in ids {
                 if let Some(fields) = stream.delete(id) {
@@ -373,71 +316,54 @@ impl Backend for MemoryBackend {
                     deleted += 1;
                 }
             }
+            if deleted > 0 {
+                state.touch();
+            }
             Some(deleted)
-        });
+        })?;
         Ok(deleted.flatten().unwrap_or(0))
     }
 
     async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
         trim.validate()?;
         let trimmed = self.keyspace().with(topic, |state| {
-            let stream = &mut state.data.as_mut()?.stream;
-            Some(self.trim_locked(topic, stream, trim))
-        });
+            let stream = &mut state.stream_mut()?.stream;
+            let trimmed = self.trim_locked(topic, stream, trim);
+            if trimmed > 0 {
+                state.touch();
+            }
+            Some(trimmed)
+        })?;
         Ok(trimmed.flatten().unwrap_or(0))
     }
 
     async fn len(&self, topic: &Topic) -> Result<u64> {
         Ok(self
             .keyspace()
-            .with(topic, |state| state.data.as_ref().map(|data| data.stream.len()))
+            .with(topic, |state| state.stream().map(|data| data.stream.len()))?
             .flatten()
             .unwrap_or(0))
     }
 
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
-        let existed = self
-            .keyspace()
-            .with(topic, |state| self.keyspace().remove_data(topic, state))
-            .unwrap_or(false);
-        self.keyspace().remove_if_vacant(topic);
-        Ok(existed)
+        Ok(self.del(std::slice::from_ref(topic)) == 1)
     }
 
     async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
-        let now = self.now();
-        let deadline = now.saturating_add(millis(ttl));
-        let set = self
-            .keyspace()
-            .with(topic, |state| {
-                let data = state.data.as_mut()?;
-                data.expires_at = Some(deadline);
-                Some(())
-            })
-            .flatten()
-            .is_some();
-        if set {
-            self.keyspace().expiry.schedule(topic, deadline);
-            self.start_sweeper();
-            // A deadline already reached deletes the key now, as PEXPIRE with a past time does.
-            self.keyspace().with(topic, |_| ());
-            self.keyspace().remove_if_vacant(topic);
-        }
-        Ok(set)
+        let deadline = i64::try_from(self.now().saturating_add(millis(ttl))).unwrap_or(i64::MAX);
+        Ok(self.pexpire_at(topic, deadline, ExpireCondition::default()))
     }
 
     async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
-        let now = self.now();
-        let ttl = self.keyspace().with(topic, |state| {
-            let at = state.data.as_ref()?.expires_at?;
-            Some(Duration::from_millis(at.saturating_sub(now)))
-        });
-        Ok(ttl.flatten())
+        Ok(match self.pttl(topic) {
+            KeyTtl::Expires(ttl) => Some(ttl),
+            KeyTtl::Missing | KeyTtl::Persistent => None,
+        })
     }
 
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
         self.keyspace()
-            .with(topic, |state| state.data.as_ref().map(info::stream_info))
+            .with(topic, |state| state.stream().map(info::stream_info))?
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Info))
     }
@@ -445,14 +371,14 @@ impl Backend for MemoryBackend {
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
         self.keyspace()
             .with(topic, |state| {
-                let data = state.data.as_ref()?;
+                let data = state.stream()?;
                 Some(
                     data.groups
                         .iter()
                         .map(|(name, group)| group.info(name, &data.stream))
                         .collect(),
                 )
-            })
+            })?
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Info))
     }

@@ -7,10 +7,15 @@
 //! shares one [`Ticket`] between their queues; whoever takes the ticket first serves it, exactly once. A reader
 //! that times out takes its own ticket, so a batch can never be produced for a reader that has stopped waiting.
 //!
+//! The same ticket makes the other ends of a wait atomic with a serve: the block timing out on the backend's
+//! clock, and a release from outside (`CLIENT UNBLOCK`, see `unblock`). Whoever takes the ticket answers; a
+//! batch already taken for the reader is always delivered, never lost.
+//!
 //! The reader's side is `MemoryBackend::block_on`: it registers on every topic of the read, and its
 //! `Registrations` guard removes those registrations however the wait ends, a dropped read future included.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bus_core::{EntryId, Error, GroupCommand, GroupEntry, Result, Topic, TopicEntries};
@@ -19,9 +24,10 @@ use tokio::sync::oneshot;
 
 use crate::MemoryBackend;
 use crate::keyspace::TopicState;
+use crate::unblock::Unblocker;
 
-/// What a served waiter receives.
-pub(crate) type Wake = Result<TopicEntries<GroupEntry>, Error>;
+/// What a served waiter receives: a batch, `None` when released as if the block had timed out, or an error.
+pub(crate) type Wake = Result<Option<TopicEntries<GroupEntry>>, Error>;
 
 /// Entries a blocked reader receives at most when it gave no COUNT (Redis's `XREAD_BLOCKED_DEFAULT_COUNT`).
 pub(crate) const BLOCKED_DEFAULT_COUNT: usize = 1000;
@@ -51,7 +57,7 @@ impl Ticket {
     }
 
     /// Whether the ticket can still be answered.
-    fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.sender.lock().as_ref().is_some_and(|s| !s.is_closed())
     }
 }
@@ -85,34 +91,43 @@ pub(crate) fn serve_waiters(topic: &Topic, state: &mut TopicState, now: u64) {
         if !waiter.ticket.is_open() {
             continue;
         }
-        match try_serve(topic, state, &waiter, now) {
-            Some(reply) => {
-                if let Some(sender) = waiter.ticket.take() {
-                    // A receiver dropped after `take` loses nothing: group entries stay pending for its consumer.
-                    let _ = sender.send(reply);
-                }
-            }
-            None => state.waiters.push_back(waiter),
+        if !is_ready(state, &waiter) {
+            state.waiters.push_back(waiter);
+            continue;
         }
+        // The ticket is taken before the batch is made, so a group's pending list only ever moves for a reader
+        // that will receive the batch (a reader whose future is dropped after this still finds the entries
+        // pending for its consumer, as in Redis).
+        let Some(sender) = waiter.ticket.take() else {
+            continue;
+        };
+        let _ = sender.send(batch(topic, state, &waiter, now));
     }
 }
 
-/// The batch for one waiter, or `None` when it must keep waiting. Group effects (pending list, last id) are
-/// applied only after the ticket is known to be answerable.
-fn try_serve(topic: &Topic, state: &mut TopicState, waiter: &Waiter, now: u64) -> Option<Wake> {
-    let data = state.data.as_mut()?;
+/// Whether a waiter can be answered now: entries after its cursor, new entries for its group, or its group gone.
+fn is_ready(state: &TopicState, waiter: &Waiter) -> bool {
+    let Some(data) = state.stream() else {
+        return false;
+    };
     match &waiter.wait_for {
+        WaitFor::Entries { after } => after
+            .next()
+            .is_some_and(|start| !data.stream.range(start, EntryId::MAX, 1).is_empty()),
+        WaitFor::Group { group, .. } => data.groups.get(group).is_none_or(|group| group.has_new(&data.stream)),
+    }
+}
+
+/// The answer for a waiter that [`is_ready`]; group deliveries are applied to the pending list here.
+fn batch(topic: &Topic, state: &mut TopicState, waiter: &Waiter, now: u64) -> Wake {
+    let Some(data) = state.stream_mut() else {
+        return Ok(None);
+    };
+    let entries = match &waiter.wait_for {
         WaitFor::Entries { after } => {
-            let start = after.next()?;
+            let start = after.next().unwrap_or(EntryId::MAX);
             let entries = data.stream.range(start, EntryId::MAX, waiter.count);
-            if entries.is_empty() {
-                return None;
-            }
-            let entries = entries.into_iter().map(GroupEntry::Present).collect();
-            Some(Ok(TopicEntries {
-                topic: topic.clone(),
-                entries,
-            }))
+            entries.into_iter().map(GroupEntry::Present).collect()
         }
         WaitFor::Group {
             group,
@@ -120,22 +135,19 @@ fn try_serve(topic: &Topic, state: &mut TopicState, waiter: &Waiter, now: u64) -
             no_ack,
         } => {
             let Some(state_group) = data.groups.get_mut(group) else {
-                return Some(Err(Error::NoGroup {
+                return Err(Error::NoGroup {
                     topic: topic.to_string(),
                     group: group.clone(),
                     command: GroupCommand::Blocked,
-                }));
+                });
             };
-            if !state_group.has_new(&data.stream) || !waiter.ticket.is_open() {
-                return None;
-            }
-            let entries = state_group.deliver_new(&data.stream, consumer, waiter.count, *no_ack, now);
-            Some(Ok(TopicEntries {
-                topic: topic.clone(),
-                entries,
-            }))
+            state_group.deliver_new(&data.stream, consumer, waiter.count, *no_ack, now)
         }
-    }
+    };
+    Ok(Some(TopicEntries {
+        topic: topic.clone(),
+        entries,
+    }))
 }
 
 /// Answers every group waiter of a deleted topic with Redis's `UNBLOCKED` error; plain readers keep waiting
@@ -160,22 +172,27 @@ pub(crate) fn deregister(state: &mut TopicState, ticket: &Arc<Ticket>) {
 }
 
 impl MemoryBackend {
-    /// Blocks until one of the topics serves the waiter, the block times out, or an error (group destroyed,
-    /// topic deleted) ends it. Registration on each topic happens under that topic's lock, after checking that
-    /// nothing can be served there already, so no append is ever missed between the check and the wait.
+    /// Blocks until one of the topics serves the waiter, the block times out on the backend's clock, the
+    /// `unblocker` releases it, or an error (group destroyed, topic deleted) ends it. Registration on each
+    /// topic happens under that topic's lock, after checking that nothing can be served there already, so no
+    /// append is ever missed between the check and the wait.
     pub(crate) async fn block_on(
         &self,
         registrations: Vec<(Topic, WaitFor)>,
         count: usize,
         block: Duration,
+        unblocker: Option<&Unblocker>,
     ) -> Result<Option<TopicEntries<GroupEntry>>> {
         let (ticket, mut receiver) = Ticket::new();
-        let guard = Registrations {
+        let mut guard = Registrations {
             backend: self,
             ticket: ticket.clone(),
             topics: registrations.iter().map(|(topic, _)| topic.clone()).collect(),
+            unblocker,
+            counted: false,
         };
         let now = self.now();
+        let deadline = now.saturating_add(u64::try_from(block.as_millis()).unwrap_or(u64::MAX));
         for (topic, wait_for) in registrations {
             self.keyspace().with_or_create(&topic, |state| {
                 state.waiters.push_back(Waiter {
@@ -185,21 +202,32 @@ impl MemoryBackend {
                 });
                 // Whatever arrived since the non-blocking pass is served now, by the same FIFO rules.
                 serve_waiters(&topic, state, now);
-            });
+            })?;
         }
+        // From here on the reader counts as blocked, and can be released from outside.
+        self.keyspace().blocked.fetch_add(1, Ordering::AcqRel);
+        guard.counted = true;
+        if let Some(unblocker) = unblocker {
+            unblocker.arm(&ticket);
+        }
+        let clock = &self.keyspace().clock;
         let wake = if block.is_zero() {
             (&mut receiver).await.ok()
         } else {
-            match tokio::time::timeout(block, &mut receiver).await {
-                Ok(result) => result.ok(),
+            let served = tokio::select! {
+                result = &mut receiver => Some(result.ok()),
+                () = clock.sleep_until(deadline) => None,
+            };
+            match served {
+                Some(wake) => wake,
                 // Taking the ticket guarantees nobody serves us later; if it was already taken, the batch is in
                 // the channel (or about to be) and must be returned, not dropped.
-                Err(_) if ticket.take().is_some() => None,
-                Err(_) => receiver.await.ok(),
+                None if ticket.take().is_some() => Some(Ok(None)),
+                None => receiver.await.ok(),
             }
         };
         drop(guard);
-        wake.transpose()
+        wake.unwrap_or(Ok(None))
     }
 }
 
@@ -208,17 +236,24 @@ struct Registrations<'a> {
     backend: &'a MemoryBackend,
     ticket: Arc<Ticket>,
     topics: Vec<Topic>,
+    unblocker: Option<&'a Unblocker>,
+    counted: bool,
 }
 
 impl Drop for Registrations<'_> {
     fn drop(&mut self) {
         // Close the ticket first so no topic serves this reader while we walk the others.
         drop(self.ticket.take());
+        if let Some(unblocker) = self.unblocker {
+            unblocker.disarm(&self.ticket);
+        }
+        if self.counted {
+            self.backend.keyspace().blocked.fetch_sub(1, Ordering::AcqRel);
+        }
+        let keyspace = self.backend.keyspace();
         for topic in &self.topics {
-            self.backend
-                .keyspace()
-                .with(topic, |state| deregister(state, &self.ticket));
-            self.backend.keyspace().remove_if_vacant(topic);
+            keyspace.with_slot(topic, |state| deregister(state, &self.ticket));
+            keyspace.remove_if_vacant(topic);
         }
     }
 }

@@ -1,21 +1,20 @@
-//! Key expiry (PEXPIRE) emulated on tokio's clock.
+//! Key expiry (PEXPIRE) emulated on the backend's clock (tokio's, or a manual one).
 //!
 //! Redis never lets a client observe an expired key (it checks on access) and also deletes expired keys in the
 //! background, which is what releases readers blocked on them. Here each topic stores its deadline and every
 //! access checks it (see `Keyspace`), and this queue of deadlines serves the rest: accesses that bypass the topic
 //! lock (UUID lookups) first expire what is due, and one sweeper task per backend wakes at the earliest deadline
 //! so blocked readers are released on time even when nobody touches the topic. With paused tokio time the
-//! sweeper fires exactly when `advance` passes a deadline.
+//! sweeper fires exactly when `advance` passes a deadline, and likewise with a manual clock.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
 use bus_core::{Clock, Topic};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-/// Deadlines of topics with a TTL, earliest first. Entries can be stale (the TTL changed or the topic was
+/// Deadlines of keys with a TTL, earliest first. Entries can be stale (the TTL changed or the topic was
 /// deleted): whoever pops one re-checks the topic's own deadline.
 #[derive(Debug)]
 pub(crate) struct Expiry {
@@ -93,10 +92,9 @@ impl Expiry {
         if next == u64::MAX {
             notified.await;
         } else {
-            let delay = Duration::from_millis(next.saturating_sub(clock.now_ms()));
             tokio::select! {
                 () = notified => {}
-                () = tokio::time::sleep(delay) => {}
+                () = clock.sleep_until(next) => {}
             }
         }
         !self.closed.load(Ordering::Acquire)

@@ -205,9 +205,9 @@ impl MemoryBackend {
     pub fn stream_info_with_storage(&self, topic: &Topic) -> Result<(StreamInfo, StreamStorage)> {
         self.keyspace()
             .with(topic, |state| {
-                let data = state.data.as_ref()?;
+                let data = state.stream()?;
                 Some((stream_info(data), storage(&data.stream)))
-            })
+            })?
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Info))
     }
@@ -240,7 +240,7 @@ impl MemoryBackend {
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         self.keyspace()
             .with(topic, |state| {
-                let data = state.data.as_ref()?;
+                let data = state.stream()?;
                 let stream = &data.stream;
                 Some(StreamFullInfo {
                     length: stream.len(),
@@ -255,7 +255,7 @@ impl MemoryBackend {
                         .map(|(name, group)| group_full_info(name, group, stream, count))
                         .collect(),
                 })
-            })
+            })?
             .flatten()
             .ok_or_else(|| no_topic(topic, TopicCommand::Info))
     }
@@ -265,9 +265,11 @@ impl MemoryBackend {
     pub fn stream_nodes(&self, topic: &Topic) -> Option<Vec<NodeInfo>> {
         self.keyspace()
             .with(topic, |state| {
-                let stream = &state.data.as_ref()?.stream;
+                let stream = &state.stream()?.stream;
                 Some(stream.nodes_info().collect())
             })
+            .ok()
+            .flatten()
             .flatten()
     }
 }

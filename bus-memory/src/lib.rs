@@ -23,7 +23,8 @@
 //! ```
 //!
 //! # Design
-//! - Each topic is a mutex-protected state in a `DashMap`; no lock is held across an await or across two topics.
+//! - Each key is a mutex-protected state in a `DashMap`; no lock is held across an await, and only RENAME holds
+//!   two keys' locks (taken in name order, see `keyspace`).
 //! - The message-UUID index is shared by all topics (see `index`) and updated inside each topic's critical section,
 //!   so lookups take no topic lock.
 //! - Entries live in nodes sized like Redis's listpacks (see `stream`), by the limits of [`NodeLayout`] (100
@@ -31,8 +32,27 @@
 //!   byte accounting); costs: append O(1), range O(log n + k), UUID lookup O(1), `>` read O(log n + k), ack
 //!   O(log n) per id.
 //! - Blocked readers wait in a FIFO queue per topic and are served by the append itself (see `blocking`).
-//! - Time comes from [`bus_core::Clock`], i.e. tokio's clock: `tokio::time::pause()`/`advance()` move entry ids,
-//!   idle times and block timeouts together.
+//! - Time comes from [`bus_core::Clock`]: by default tokio's clock, so `tokio::time::pause()`/`advance()` move
+//!   entry ids, idle times, block timeouts and key expiry together; with [`Clock::manual`] all of them move
+//!   only when the clock is advanced.
+//!
+//! # Beyond the `Backend` trait: what a Redis server in front of this backend needs
+//! - Keys of other types, each with the few commands that make type checks behave as in Redis: strings
+//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get)), lists ([`push`](MemoryBackend::push),
+//!   [`lrange`](MemoryBackend::lrange), …), sets ([`sadd`](MemoryBackend::sadd), …) and hashes
+//!   ([`hset`](MemoryBackend::hset), …). A key holds one value of one type; a stream command on another type
+//!   fails with [`Error::WrongType`], and so does a command of another type on a stream.
+//! - The keyspace: [`key_type`](MemoryBackend::key_type), [`exists`](MemoryBackend::exists),
+//!   [`del`](MemoryBackend::del), [`dbsize`](MemoryBackend::dbsize), [`flush`](MemoryBackend::flush),
+//!   [`keys`](MemoryBackend::keys), [`scan`](MemoryBackend::scan), [`rename`](MemoryBackend::rename), and
+//!   expiry on any key ([`pexpire_at`](MemoryBackend::pexpire_at), [`pttl`](MemoryBackend::pttl),
+//!   [`persist`](MemoryBackend::persist)). Keys are [`Topic`]s: [`Topic::from_redis_key`] makes one of any
+//!   name Redis accepts.
+//! - [`watch`](MemoryBackend::watch): per-key versions for WATCH.
+//! - Blocked readers released as Redis 7.0 releases them (deletion, FLUSH, RENAME, a type change, expiry), from
+//!   outside with an [`Unblocker`] (CLIENT UNBLOCK), and served at the end of a transaction
+//!   ([`hold_wakeups`](MemoryBackend::hold_wakeups)); [`blocked_readers`](MemoryBackend::blocked_readers) counts
+//!   them.
 //!
 //! # Deliberate deviations from Redis 7.0
 //! - [`MemoryBackend::new`] lays nodes out as Redis does with `stream-node-max-bytes 0` (100 entries per node
@@ -45,7 +65,17 @@
 //!   large to store).
 //! - A group destroy wakes only that group's blocked readers (Redis re-checks every reader of the key, which can
 //!   hand an empty batch to a plain reader whose entries were deleted).
-//! - Keys other than streams do not exist here, so `WRONGTYPE` never occurs.
+//! - A blocked XREAD is served only when it gets at least one entry (Redis answers a reader whose key now holds
+//!   a stream with a last id past its cursor even when the entries after the cursor were deleted, e.g. after a
+//!   RENAME onto its key or a group destroy, with an empty batch).
+//! - Keys are UTF-8 text ([`Topic`]); Redis's binary keys that are not UTF-8 cannot be named. Values of strings,
+//!   lists, sets and hashes are binary.
+//! - Sorted sets are not emulated.
+//! - SMEMBERS lists a set in insertion order except for Redis's intset case (at most 512 members, all integers),
+//!   which it lists in numeric order as Redis does; Redis's hashtable order is unspecified. HGETALL keeps
+//!   insertion order (Redis's listpack order for small hashes).
+//! - FLUSH, KEYS, SCAN and DBSIZE walk the keys one by one: they are not atomic with respect to commands running
+//!   at the same time on other keys (a server makes them atomic by running them alone). DBSIZE is O(n).
 
 mod access;
 mod append;
@@ -55,6 +85,7 @@ mod expiry;
 mod group;
 mod index;
 mod info;
+mod keys;
 mod keyspace;
 mod layout;
 mod listpack;
@@ -62,6 +93,10 @@ mod rax;
 mod read;
 mod set_id;
 mod stream;
+mod transaction;
+mod ttl;
+mod types;
+mod unblock;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +113,13 @@ pub use crate::info::{
 use crate::keyspace::Keyspace;
 pub use crate::layout::NodeLayout;
 use crate::layout::NodeLimits;
+
+pub use crate::keys::{ScanOptions, ScanPage};
+pub use crate::keyspace::KeyType;
+pub use crate::transaction::{KeyWatch, WakeupHold};
+pub use crate::ttl::{ExpireCondition, KeyTtl};
+pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};
+pub use crate::unblock::{UnblockMode, Unblocker};
 
 /// The in-memory backend. Cloning it shares the same topics.
 #[derive(Clone, Debug)]
@@ -142,7 +184,9 @@ impl MemoryBackend {
         MemoryBackend::with_clock(Clock::new())
     }
 
-    /// An empty backend on a given clock, e.g. `Clock::starting_at(1_000)` for reproducible ids in tests.
+    /// An empty backend on a given clock, e.g. `Clock::starting_at(1_000)` for reproducible ids in tests, or
+    /// [`Clock::manual`] for a backend whose time (ids, idle times, BLOCK timeouts, expiry) moves only when the
+    /// clock is advanced.
     pub fn with_clock(clock: Clock) -> MemoryBackend {
         MemoryBackend {
             inner: Arc::new(Inner {
@@ -169,18 +213,28 @@ impl MemoryBackend {
         self.inner.keyspace.clock.now_ms()
     }
 
-    fn last_id(&self, topic: &Topic) -> Option<EntryId> {
-        self.keyspace()
-            .with(topic, |state| state.data.as_ref().map(|data| data.stream.last_id))
-            .flatten()
+    /// The clock this backend reads (and, if it is [`Clock::manual`], the one to advance).
+    pub fn clock(&self) -> &Clock {
+        &self.inner.keyspace.clock
+    }
+
+    fn last_id(&self, topic: &Topic) -> Result<Option<EntryId>> {
+        Ok(self
+            .keyspace()
+            .with(topic, |state| state.stream().map(|data| data.stream.last_id))?
+            .flatten())
     }
 
     /// [`Backend::lookup`] without the boxed future of a trait-object call: the oldest entry of the topic holding
-    /// the message UUID, in O(1) and without taking the topic's lock.
+    /// the message UUID, in O(1) and without taking the topic's lock when the UUID is found.
     pub async fn lookup(&self, topic: &Topic, uuid: bus_core::Uuid) -> Result<Option<EntryId>> {
         // The index is read without the topic's lock, so expire what is due first (free without TTLs).
         self.keyspace().expire_due();
-        Ok(self.index().lookup(topic, &uuid))
+        match self.index().lookup(topic, &uuid) {
+            Some(id) => Ok(Some(id)),
+            // Only streams are indexed: a miss may be a key of another type, which is WRONGTYPE.
+            None => self.keyspace().with(topic, |_| None).map(Option::flatten),
+        }
     }
 
     /// Starts, once per backend, the task that expires topics at their deadline (see `expiry`). It holds the
@@ -193,7 +247,7 @@ impl MemoryBackend {
             return;
         }
         let expiry = Arc::clone(&self.keyspace().expiry);
-        let clock = self.keyspace().clock;
+        let clock = self.keyspace().clock.clone();
         let backend = Arc::downgrade(&self.inner);
         runtime.spawn(async move {
             while expiry.wait(&clock).await {
@@ -205,7 +259,7 @@ impl MemoryBackend {
         });
     }
 
-    /// Names of the topics that exist, sorted.
+    /// Names of the keys that hold a stream, sorted (see [`keys`](Self::keys) for keys of every type).
     pub fn topics(&self) -> Vec<Topic> {
         self.keyspace().topics()
     }
@@ -215,8 +269,8 @@ impl MemoryBackend {
     pub fn stats(&self, topic: &Topic) -> Option<TopicStats> {
         let (entries, nodes) = self
             .keyspace()
-            .with(topic, |state| {
-                let stream = &state.data.as_ref()?.stream;
+            .with_slot(topic, |state| {
+                let stream = &state.stream()?.stream;
                 Some((stream.len(), stream.node_count()))
             })
             .flatten()?;
@@ -229,7 +283,7 @@ impl MemoryBackend {
 
     /// A copy of a topic's entries and groups, or `None` if it does not exist.
     pub async fn snapshot(&self, topic: &Topic) -> Result<Option<TopicSnapshot>> {
-        let Some(last_generated_id) = self.last_id(topic) else {
+        let Some(last_generated_id) = self.last_id(topic)? else {
             return Ok(None);
         };
         let entries = self
@@ -254,17 +308,17 @@ impl MemoryBackend {
         }))
     }
 
-    /// Waits until the topic holds at least `len` entries; fails with [`Error::Timeout`] after `timeout`.
-    /// Wakes on appends (no polling), so it works on paused tokio time.
+    /// Waits until the topic holds at least `len` entries; fails with [`Error::Timeout`] after `timeout` on the
+    /// backend's clock. Wakes on appends (no polling), so it works on paused tokio time and on a manual clock.
     pub async fn wait_for_len(&self, topic: &Topic, len: u64, timeout: Duration) -> Result<u64> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = self.now().saturating_add(backend::millis(timeout));
         loop {
             let current = Backend::len(self, topic).await?;
             if current >= len {
                 return Ok(current);
             }
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let after = self.last_id(topic).unwrap_or(EntryId::MIN);
+            let remaining = Duration::from_millis(deadline.saturating_sub(self.now()));
+            let after = self.last_id(topic)?.unwrap_or(EntryId::MIN);
             let options = ReadOptions::new()
                 .count(1)
                 .block(remaining.max(Duration::from_millis(1)));

@@ -61,7 +61,7 @@ impl MemoryBackend {
         }
         self.keyspace()
             .with(topic, |state| {
-                let stream = &mut state.data.as_mut()?.stream;
+                let stream = &mut state.stream_mut()?.stream;
                 if stream.len() > 0 {
                     if stream.last_live_id().is_some_and(|top| last_id < top) {
                         return Some(Err(Error::invalid_argument(
@@ -82,7 +82,7 @@ impl MemoryBackend {
                     stream.max_deleted_id = max;
                 }
                 Some(Ok(()))
-            })
+            })?
             .flatten()
             .unwrap_or_else(|| Err(no_topic(topic, TopicCommand::Info)))
     }

@@ -168,22 +168,27 @@ impl RedisBackend {
         TopicKeys::new(&self.inner.options.key_prefix, topic)
     }
 
-    pub(crate) fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Ctx<'a> {
-        Ctx::new(
+    /// The context of a command on one topic; every command starts here, so this is where a topic the bus
+    /// cannot store is refused (see [`keys::check_topic`]).
+    pub(crate) fn ctx<'a>(&'a self, command: &'static str, topic: &'a Topic) -> Result<Ctx<'a>> {
+        keys::check_topic(topic)?;
+        Ok(Ctx::new(
             command,
             topic,
             &self.inner.options.key_prefix,
             self.inner.options.response_timeout,
-        )
+        ))
     }
 
-    fn multi_ctx<'a>(&'a self, command: &'static str, topics: Vec<&'a Topic>) -> Ctx<'a> {
-        Ctx::multi(
+    /// The context of a command on several topics, refusing any the bus cannot store.
+    fn multi_ctx<'a>(&'a self, command: &'static str, topics: Vec<&'a Topic>) -> Result<Ctx<'a>> {
+        topics.iter().try_for_each(|topic| keys::check_topic(topic))?;
+        Ok(Ctx::multi(
             command,
             topics,
             &self.inner.options.key_prefix,
             self.inner.options.response_timeout,
-        )
+        ))
     }
 
     /// Runs one command on the shared connection, its errors mapped for `ctx`.
@@ -305,7 +310,7 @@ impl Backend for RedisBackend {
     }
 
     async fn range(&self, topic: &Topic, start: RangeBound, end: RangeBound, count: Option<u64>) -> Result<Vec<Entry>> {
-        let ctx = self.ctx("XRANGE", topic);
+        let ctx = self.ctx("XRANGE", topic)?;
         let cmd = args::range("XRANGE", &self.stream_key(topic), start, end, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
@@ -317,7 +322,7 @@ impl Backend for RedisBackend {
         start: RangeBound,
         count: Option<u64>,
     ) -> Result<Vec<Entry>> {
-        let ctx = self.ctx("XREVRANGE", topic);
+        let ctx = self.ctx("XREVRANGE", topic)?;
         let cmd = args::range("XREVRANGE", &self.stream_key(topic), end, start, count);
         reply::entries(&ctx, self.query(&ctx, &cmd).await?)
     }
@@ -326,7 +331,7 @@ impl Backend for RedisBackend {
         options.validate()?;
         options.validate_topics(cursors.len())?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
-        let ctx = self.multi_ctx("XREAD", topics.clone());
+        let ctx = self.multi_ctx("XREAD", topics.clone())?;
         let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
         let prefix = &self.inner.options.key_prefix;
         let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
@@ -364,14 +369,14 @@ impl Backend for RedisBackend {
         options: &GroupCreateOptions,
     ) -> Result<()> {
         options.validate()?;
-        let ctx = self.ctx("XGROUP CREATE", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XGROUP CREATE", topic)?.group(group, GroupCommand::Admin);
         let key = self.stream_key(topic);
         let cmd = args::xgroup_position("CREATE", &key, group, start, options.mkstream, options.entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
     async fn group_destroy(&self, topic: &Topic, group: &str) -> Result<bool> {
-        let ctx = self.ctx("XGROUP DESTROY", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XGROUP DESTROY", topic)?.group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XGROUP");
         cmd.arg("DESTROY").arg(self.stream_key(topic)).arg(group);
         Ok(reply::uint(&ctx, self.query(&ctx, &cmd).await?)? > 0)
@@ -379,14 +384,14 @@ impl Backend for RedisBackend {
 
     async fn group_set_id(&self, topic: &Topic, group: &str, id: GroupStart, entries_read: Option<u64>) -> Result<()> {
         validate_entries_read(entries_read)?;
-        let ctx = self.ctx("XGROUP SETID", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XGROUP SETID", topic)?.group(group, GroupCommand::Admin);
         let cmd = args::xgroup_position("SETID", &self.stream_key(topic), group, id, false, entries_read);
         self.query(&ctx, &cmd).await.map(|_| ())
     }
 
     async fn consumer_create(&self, topic: &Topic, group: &str, consumer: &str) -> Result<bool> {
         let ctx = self
-            .ctx("XGROUP CREATECONSUMER", topic)
+            .ctx("XGROUP CREATECONSUMER", topic)?
             .group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XGROUP");
         cmd.arg("CREATECONSUMER")
@@ -403,7 +408,7 @@ impl Backend for RedisBackend {
         consumer: &str,
         min_idle: Duration,
     ) -> Result<ConsumerDelete> {
-        let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XINFO CONSUMERS", topic)?.group(group, GroupCommand::Admin);
         let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
             invocation.arg(group).arg(consumer).arg(millis(min_idle));
         };
@@ -414,7 +419,7 @@ impl Backend for RedisBackend {
     }
 
     async fn consumer_delete(&self, topic: &Topic, group: &str, consumer: &str) -> Result<u64> {
-        let ctx = self.ctx("XGROUP DELCONSUMER", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XGROUP DELCONSUMER", topic)?.group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XGROUP");
         cmd.arg("DELCONSUMER")
             .arg(self.stream_key(topic))
@@ -434,7 +439,7 @@ impl Backend for RedisBackend {
         options.validate_topics(cursors.len())?;
         let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
         let ctx = self
-            .multi_ctx("XREADGROUP", topics.clone())
+            .multi_ctx("XREADGROUP", topics.clone())?
             .group(group, GroupCommand::ReadGroup);
         let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
         let prefix = &self.inner.options.key_prefix;
@@ -463,7 +468,7 @@ impl Backend for RedisBackend {
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {
         validate_ids(ids, "xack")?;
-        let ctx = self.ctx("XACK", topic).group(group, GroupCommand::Pending);
+        let ctx = self.ctx("XACK", topic)?.group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XACK");
         cmd.arg(self.stream_key(topic)).arg(group);
         let cmd = args::with_ids(cmd, ids);
@@ -471,7 +476,7 @@ impl Backend for RedisBackend {
     }
 
     async fn pending_summary(&self, topic: &Topic, group: &str) -> Result<PendingSummary> {
-        let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
+        let ctx = self.ctx("XPENDING", topic)?.group(group, GroupCommand::Pending);
         let mut cmd = redis::cmd("XPENDING");
         cmd.arg(self.stream_key(topic)).arg(group);
         reply::pending_summary(&ctx, self.query(&ctx, &cmd).await?)
@@ -479,7 +484,7 @@ impl Backend for RedisBackend {
 
     async fn pending(&self, topic: &Topic, group: &str, query: &PendingQuery) -> Result<Vec<PendingEntry>> {
         query.validate()?;
-        let ctx = self.ctx("XPENDING", topic).group(group, GroupCommand::Pending);
+        let ctx = self.ctx("XPENDING", topic)?.group(group, GroupCommand::Pending);
         let cmd = args::xpending(&self.stream_key(topic), group, query);
         reply::pending_entries(&ctx, self.query(&ctx, &cmd).await?)
     }
@@ -496,7 +501,7 @@ impl Backend for RedisBackend {
         validate_ids(ids, "xclaim")?;
         // No `options.validate()`: Redis looks the key and group up before it parses the options, and words the
         // same errors itself.
-        let ctx = self.ctx("XCLAIM", topic).group(group, GroupCommand::Pending);
+        let ctx = self.ctx("XCLAIM", topic)?.group(group, GroupCommand::Pending);
         let cmd = args::xclaim(&self.stream_key(topic), group, consumer, min_idle, ids, options);
         reply::claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
@@ -511,14 +516,14 @@ impl Backend for RedisBackend {
         options: &AutoClaimOptions,
     ) -> Result<AutoClaimed> {
         options.validate()?;
-        let ctx = self.ctx("XAUTOCLAIM", topic).group(group, GroupCommand::Pending);
+        let ctx = self.ctx("XAUTOCLAIM", topic)?.group(group, GroupCommand::Pending);
         let cmd = args::xautoclaim(&self.stream_key(topic), group, consumer, min_idle, start, options);
         reply::auto_claimed(&ctx, self.query(&ctx, &cmd).await?, options.just_id)
     }
 
     async fn delete(&self, topic: &Topic, ids: &[EntryId]) -> Result<u64> {
         validate_ids(ids, "xdel")?;
-        let ctx = self.ctx("XDEL", topic);
+        let ctx = self.ctx("XDEL", topic)?;
         let mut cmd = redis::cmd("XDEL");
         cmd.arg(self.stream_key(topic));
         let cmd = args::with_ids(cmd, ids);
@@ -527,7 +532,7 @@ impl Backend for RedisBackend {
 
     async fn trim(&self, topic: &Topic, trim: &Trim) -> Result<u64> {
         trim.validate()?;
-        let ctx = self.ctx("XTRIM", topic);
+        let ctx = self.ctx("XTRIM", topic)?;
         let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
             invocation.arg(self.inner.options.index_cleanup_batch);
             args::push_trim(trim, &mut |arg| {
@@ -539,14 +544,14 @@ impl Backend for RedisBackend {
     }
 
     async fn len(&self, topic: &Topic) -> Result<u64> {
-        let ctx = self.ctx("XLEN", topic);
+        let ctx = self.ctx("XLEN", topic)?;
         let mut cmd = redis::cmd("XLEN");
         cmd.arg(self.stream_key(topic));
         reply::uint(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn drop_topic(&self, topic: &Topic) -> Result<bool> {
-        let ctx = self.ctx("DEL", topic);
+        let ctx = self.ctx("DEL", topic)?;
         let keys = self.keys(topic);
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -561,7 +566,7 @@ impl Backend for RedisBackend {
     }
 
     async fn expire_topic(&self, topic: &Topic, ttl: Duration) -> Result<bool> {
-        let ctx = self.ctx("PEXPIRE", topic);
+        let ctx = self.ctx("PEXPIRE", topic)?;
         let ms = millis(ttl);
         let keys = self.keys(topic);
         // The index keys expire with the stream, so an expired topic leaves nothing behind.
@@ -584,7 +589,7 @@ impl Backend for RedisBackend {
     }
 
     async fn topic_ttl(&self, topic: &Topic) -> Result<Option<Duration>> {
-        let ctx = self.ctx("PTTL", topic);
+        let ctx = self.ctx("PTTL", topic)?;
         let mut cmd = redis::cmd("PTTL");
         cmd.arg(self.stream_key(topic));
         let ms = reply::int(&ctx, self.query(&ctx, &cmd).await?)?;
@@ -593,21 +598,21 @@ impl Backend for RedisBackend {
     }
 
     async fn stream_info(&self, topic: &Topic) -> Result<StreamInfo> {
-        let ctx = self.ctx("XINFO STREAM", topic);
+        let ctx = self.ctx("XINFO STREAM", topic)?;
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("STREAM").arg(self.stream_key(topic));
         reply::stream_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn groups_info(&self, topic: &Topic) -> Result<Vec<GroupInfo>> {
-        let ctx = self.ctx("XINFO GROUPS", topic);
+        let ctx = self.ctx("XINFO GROUPS", topic)?;
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("GROUPS").arg(self.stream_key(topic));
         reply::groups_info(&ctx, self.query(&ctx, &cmd).await?)
     }
 
     async fn consumers_info(&self, topic: &Topic, group: &str) -> Result<Vec<ConsumerInfo>> {
-        let ctx = self.ctx("XINFO CONSUMERS", topic).group(group, GroupCommand::Admin);
+        let ctx = self.ctx("XINFO CONSUMERS", topic)?.group(group, GroupCommand::Admin);
         let mut cmd = redis::cmd("XINFO");
         cmd.arg("CONSUMERS").arg(self.stream_key(topic)).arg(group);
         reply::consumers_info(&ctx, self.query(&ctx, &cmd).await?)

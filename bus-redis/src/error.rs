@@ -131,6 +131,7 @@ impl<'a> Ctx<'a> {
             "UNBLOCKED" if detail.contains("stream key no longer exists") => {
                 Error::TopicDeleted { topic: self.topic() }
             }
+            "UNBLOCKED" if detail.contains("via CLIENT UNBLOCK") => Error::Unblocked,
             "ERR" => self.err_reply(detail),
             _ => Error::Backend {
                 message: format!("{code} {detail}"),
@@ -241,6 +242,10 @@ mod tests {
             Error::InvalidId
         ));
         assert_eq!(ctx.server_error("ERR", "syntax error").to_string(), "ERR syntax error");
+        assert!(matches!(
+            ctx.server_error("UNBLOCKED", "client unblocked via CLIENT UNBLOCK"),
+            Error::Unblocked
+        ));
         assert!(matches!(
             ctx.server_error("LOADING", "Redis is loading"),
             Error::Backend { retryable: true, .. }

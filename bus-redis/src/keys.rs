@@ -14,14 +14,28 @@
 //! that same text in braces, so they are hashed by it too and land in the stream's slot, which the index
 //! scripts need (a script may only touch keys of one slot). A brace inside the topic name or the prefix would
 //! make the stream key hash by a fragment instead and split the three keys over slots, so `bus_core::Topic`
-//! refuses braces and [`RedisOptions::key_prefix`](crate::RedisOptions::key_prefix) must not hold any. The
+//! refuses braces and [`RedisOptions::key_prefix`](crate::RedisOptions::key_prefix) must not hold any. A topic
+//! made with [`Topic::from_redis_key`] (for emulators and tools) may hold them: every command refuses such a
+//! topic before it sends anything ([`check_topic`]). The
 //! same rule keeps dedup marks apart from topics: only a dedup key ends in `{<uuid>}`, and only index keys
 //! start with `{`.
 
 use std::collections::HashMap;
 
-use bus_core::Topic;
+use bus_core::{Error, Result, Topic};
 use uuid::Uuid;
+
+/// Refuses a topic whose name [`Topic::new`] refuses (one made with [`Topic::from_redis_key`]): its index keys,
+/// which wrap the name in a hash tag, would leave the stream's cluster slot, and names with white space or
+/// control characters are outside what the bus stores.
+pub(crate) fn check_topic(topic: &Topic) -> Result<()> {
+    match topic.bus_name_error() {
+        None => Ok(()),
+        Some(reason) => Err(Error::invalid_argument(format!(
+            "{reason}: the Redis backend stores only topics that Topic::new accepts (it derives hash-tagged index keys from the name)"
+        ))),
+    }
+}
 
 /// The stream key of the topic named `topic`.
 pub(crate) fn stream(prefix: &str, topic: &str) -> String {
@@ -73,6 +87,16 @@ pub(crate) fn dedup(prefix: &str, namespace: &str, uuid: Uuid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_the_bus_refuses_are_refused_before_any_key_is_derived() {
+        assert!(check_topic(&Topic::new("chat:42").unwrap()).is_ok());
+        for name in ["mystream{t}", "a b", ""] {
+            let err = check_topic(&Topic::from_redis_key(name).unwrap()).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+            assert!(err.to_string().contains("Topic::new"), "{err}");
+        }
+    }
 
     #[test]
     fn the_layout_is_the_documented_one() {

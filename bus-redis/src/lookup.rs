@@ -27,7 +27,7 @@ use crate::reply;
 impl RedisBackend {
     /// The entry holding `uuid`: the index's verified entry, or the oldest one the bounded scan finds.
     pub(crate) async fn find(&self, topic: &Topic, uuid: Uuid) -> Result<Option<EntryId>> {
-        let ctx = self.ctx("XRANGE", topic);
+        let ctx = self.ctx("XRANGE", topic)?;
         let fill = |invocation: &mut redis::ScriptInvocation<'_>| {
             invocation.arg(uuid.hyphenated().to_string());
         };

@@ -105,7 +105,7 @@ impl RedisBackend {
         fields: &Fields,
         options: &AppendOptions,
     ) -> Result<Option<EntryId>> {
-        let ctx = self.ctx("XADD", topic);
+        let ctx = self.ctx("XADD", topic)?;
         match self
             .query(&ctx, &args::xadd(&self.stream_key(topic), fields, options))
             .await
@@ -123,7 +123,7 @@ impl RedisBackend {
         fields: &Fields,
         options: &AppendOptions,
     ) -> Result<Option<EntryId>> {
-        let ctx = self.ctx("XADD", topic);
+        let ctx = self.ctx("XADD", topic)?;
         let published = self
             .scripted_append(&ctx, topic, ScriptMode::Append, uuid, fields, options)
             .await?;
@@ -137,7 +137,7 @@ impl RedisBackend {
         message: &Message,
         options: &AppendOptions,
     ) -> Result<Option<Published>> {
-        let ctx = self.ctx("XADD", topic);
+        let ctx = self.ctx("XADD", topic)?;
         match self.options().publish_mode {
             PublishMode::Indexed => {
                 let fields = message.to_fields();
@@ -162,7 +162,7 @@ impl RedisBackend {
         messages: &[Message],
         options: &AppendOptions,
     ) -> Result<Vec<Option<Published>>> {
-        let ctx = self.ctx("XADD", topic);
+        let ctx = self.ctx("XADD", topic)?;
         let mode = self.options().publish_mode;
         let replies = match mode {
             PublishMode::Indexed => self.indexed_batch(&ctx, topic, messages, options).await?,

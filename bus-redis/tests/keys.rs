@@ -213,3 +213,27 @@ async fn a_key_of_another_type_is_wrongtype_naming_the_topic() {
     assert_eq!(value, "x");
     b.publish(&ok, &message(1), &none).await.unwrap();
 }
+
+/// A topic named as only an emulator may name it (`Topic::from_redis_key`: braces, spaces) is refused before any
+/// command reaches the server: its hash-tagged index keys would leave the stream's cluster slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_named_as_only_an_emulator_may_is_refused_before_reaching_the_server() {
+    let Some(server) = TestRedis::start("a_topic_named_as_only_an_emulator_may_is_refused") else {
+        return;
+    };
+    let backend = server.backend().await.unwrap();
+    let braced = bus_core::Topic::from_redis_key("mystream{t}").unwrap();
+    let err = backend
+        .append(&braced, fields(&[("a", "1")]), &AppendOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let cursors = [
+        (topic("fine"), ReadCursor::After(EntryId::MIN)),
+        (braced.clone(), ReadCursor::After(EntryId::MIN)),
+    ];
+    let err = backend.read(&cursors, &ReadOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let exists: u64 = raw(&server, &["EXISTS", &key(&server, "mystream{t}")]);
+    assert_eq!(exists, 0, "nothing was written");
+}

@@ -65,3 +65,18 @@ pub fn reply_ids<E>(reply: &[TopicEntries<E>], id_of: impl Fn(&E) -> EntryId) ->
 pub fn n_of(entry: &Entry) -> String {
     String::from_utf8(entry.fields.get("n").unwrap().to_vec()).unwrap()
 }
+
+/// A key of any name Redis accepts (`Topic::from_redis_key`).
+pub fn key(name: &str) -> Topic {
+    Topic::from_redis_key(name).unwrap()
+}
+
+/// Bytes of a text, for the values of strings, lists, sets and hashes.
+pub fn b(text: &str) -> bytes::Bytes {
+    bytes::Bytes::copy_from_slice(text.as_bytes())
+}
+
+/// A list of byte strings, from texts.
+pub fn bs(texts: &[&str]) -> Vec<bytes::Bytes> {
+    texts.iter().map(|text| b(text)).collect()
+}
