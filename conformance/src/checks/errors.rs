@@ -1,8 +1,10 @@
 //! The typed side of errors: each [`Error`] variant a backend returns carries the right fields (the topic under
 //! the name it was given, never a backend's key; the group; the topic's last id; the command whose wording
 //! applies), and [`Error::kind`] and [`Error::is_retryable`] classify it as `bus-core/src/error.rs` documents.
-//! Every error here is a final answer of Redis's semantics, so none is retryable. `Display` is Redis's text, as
-//! in the other families; it is asserted beside the fields it is built from.
+//! Every error here is a final answer of Redis's semantics (or, for the `Bus`'s cursor and envelope errors, of
+//! what the backend answered), so none is retryable. `Display` is Redis's text as in the other families (the bus's
+//! own for its errors); it is asserted beside the fields it is built from. Timeouts, connection failures and the other `Backend` errors are a
+//! server's and are certified by bus-redis's own tests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,12 +25,21 @@ fn ensure_classified(err: &Error, message: &str, kind: &str, what: &str) -> Chec
     Ok(())
 }
 
-/// `(topic, group, command)` of a NOGROUP error.
-fn no_group_fields(err: &Error, what: &str) -> Result<(String, String, GroupCommand), Failure> {
-    match err {
-        Error::NoGroup { topic, group, command } => Ok((topic.clone(), group.clone(), *command)),
-        other => Err(Failure(format!("{what} failed with {other:?}; Redis answers NOGROUP"))),
-    }
+/// Fails unless `err` is the variant of kind `kind`, its `fields` (what the caller took from that variant, `None`
+/// for another) are `expected`, it reads `message` and it is final.
+fn ensure_typed<F: PartialEq + std::fmt::Debug>(
+    err: &Error,
+    fields: Option<F>,
+    expected: F,
+    message: &str,
+    kind: &str,
+    what: &str,
+) -> CheckResult {
+    let Some(fields) = fields else {
+        return Err(Failure(format!("{what} failed with {err:?}; Redis answers {message}")));
+    };
+    ensure_eq!(fields, expected, "the fields of the {kind} error of {what}");
+    ensure_classified(err, message, kind, what)
 }
 
 /// Fails unless the call failed with NOGROUP for `(topic, group, command)`, worded `message`.
@@ -39,12 +50,12 @@ fn ensure_no_group<T: std::fmt::Debug>(
     what: &str,
 ) -> CheckResult {
     let err = expect_err(result, what)?;
-    ensure_eq!(
-        no_group_fields(&err, what)?,
-        (topic.to_string(), group.to_owned(), command),
-        "NoGroup (topic, group, command) of {what}"
-    );
-    ensure_classified(&err, message, "no_group", what)
+    let fields = match &err {
+        Error::NoGroup { topic, group, command } => Some((topic.clone(), group.clone(), *command)),
+        _ => None,
+    };
+    let expected = (topic.to_string(), group.to_owned(), command);
+    ensure_typed(&err, fields, expected, message, "no_group", what)
 }
 
 /// Fails unless the call failed with "no such topic" for `(topic, command)`, worded `message`.
@@ -56,19 +67,17 @@ fn ensure_no_such_topic<T: std::fmt::Debug>(
 ) -> CheckResult {
     let err = expect_err(result, what)?;
     let fields = match &err {
-        Error::NoSuchTopic { topic, command } => (topic.clone(), *command),
-        other => {
-            return Err(Failure(format!(
-                "{what} failed with {other:?}; Redis answers {message}"
-            )));
-        }
+        Error::NoSuchTopic { topic, command } => Some((topic.clone(), *command)),
+        _ => None,
     };
-    ensure_eq!(
+    ensure_typed(
+        &err,
         fields,
         (topic.to_string(), command),
-        "NoSuchTopic (topic, command) of {what}"
-    );
-    ensure_classified(&err, message, "no_such_topic", what)
+        message,
+        "no_such_topic",
+        what,
+    )
 }
 
 /// `XREADGROUP … STREAMS <topics> > >…` for group `g`, consumer `c`.
@@ -232,24 +241,12 @@ pub async fn group_exists_names_the_topic_and_the_group(backend: Arc<dyn Backend
             &what,
         )?;
         let fields = match &err {
-            Error::GroupExists { topic, group } => (topic.clone(), group.clone()),
-            other => {
-                return Err(Failure(format!(
-                    "{what} failed with {other:?}; Redis answers BUSYGROUP"
-                )));
-            }
+            Error::GroupExists { topic, group } => Some((topic.clone(), group.clone())),
+            _ => None,
         };
-        ensure_eq!(
-            fields,
-            (t.to_string(), "g".to_owned()),
-            "GroupExists (topic, group) of {what}"
-        );
-        ensure_classified(
-            &err,
-            "BUSYGROUP Consumer Group name already exists",
-            "group_exists",
-            &what,
-        )?;
+        let expected = (t.to_string(), "g".to_owned());
+        let message = "BUSYGROUP Consumer Group name already exists";
+        ensure_typed(&err, fields, expected, message, "group_exists", &what)?;
     }
     Ok(())
 }
@@ -263,20 +260,18 @@ fn ensure_id_not_greater<T: std::fmt::Debug>(
 ) -> CheckResult {
     let err = expect_err(result, what)?;
     let fields = match &err {
-        Error::IdNotGreater { topic, last_id } => (topic.clone(), *last_id),
-        other => {
-            return Err(Failure(format!(
-                "{what} failed with {other:?}; Redis answers equal or smaller"
-            )));
-        }
+        Error::IdNotGreater { topic, last_id } => Some((topic.clone(), *last_id)),
+        _ => None,
     };
-    ensure_eq!(
+    let message = "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+    ensure_typed(
+        &err,
         fields,
         (topic.to_string(), last_id),
-        "IdNotGreater (topic, last_id) of {what}"
-    );
-    let message = "ERR The ID specified in XADD is equal or smaller than the target stream top item";
-    ensure_classified(&err, message, "id_not_greater", what)
+        message,
+        "id_not_greater",
+        what,
+    )
 }
 
 /// An explicit id at or below the top fails naming the topic and its last generated id, whether appended,
@@ -319,16 +314,11 @@ pub async fn id_exhausted_names_the_topic(backend: Arc<dyn Backend>) -> CheckRes
     for (result, what) in results {
         let err = expect_err(result, what)?;
         let named = match &err {
-            Error::IdExhausted { topic } => topic.clone(),
-            other => {
-                return Err(Failure(format!(
-                    "{what} failed with {other:?}; Redis answers exhausted"
-                )));
-            }
+            Error::IdExhausted { topic } => Some(topic.clone()),
+            _ => None,
         };
-        ensure_eq!(named, t.to_string(), "IdExhausted topic of {what}");
         let text = "ERR The stream has exhausted the last possible ID, unable to add more items";
-        ensure_classified(&err, text, "id_exhausted", what)?;
+        ensure_typed(&err, named, t.to_string(), text, "id_exhausted", what)?;
     }
     Ok(())
 }
@@ -390,20 +380,11 @@ pub async fn topic_deleted_names_the_deleted_topic(backend: Arc<dyn Backend>) ->
         ensure!(b.drop_topic(&t).await?, "DEL {t} answered 0");
         let err = expect_err(released(reader, &what).await?, &what)?;
         let named = match &err {
-            Error::TopicDeleted { topic } => topic.clone(),
-            other => {
-                return Err(Failure(format!(
-                    "{what} failed with {other:?}; Redis answers UNBLOCKED"
-                )));
-            }
+            Error::TopicDeleted { topic } => Some(topic.clone()),
+            _ => None,
         };
-        ensure_eq!(named, t.to_string(), "TopicDeleted topic of {what}");
-        ensure_classified(
-            &err,
-            "UNBLOCKED the stream key no longer exists",
-            "topic_deleted",
-            &what,
-        )?;
+        let message = "UNBLOCKED the stream key no longer exists";
+        ensure_typed(&err, named, t.to_string(), message, "topic_deleted", &what)?;
         b.drop_topic(&a).await?;
     }
     Ok(())
@@ -445,6 +426,79 @@ pub async fn refused_arguments_are_invalid_arguments(backend: Arc<dyn Backend>) 
             "{what} failed with {err:?}, not InvalidArgument"
         );
         ensure_classified(&err, message, "invalid_argument", what)?;
+    }
+    Ok(())
+}
+
+/// The errors the `Bus` raises over a backend's answers name the topic as it was given and what was looked for,
+/// and are final: a message cursor no entry holds is `UnknownCursor` (topic, UUID); an entry cursor trimmed away
+/// is `CursorTrimmed` (topic, cursor, oldest entry left); an entry taken as a message is `Malformed` (topic, entry
+/// id, reason) when it lacks the envelope (a foreign producer's `XADD k 5-1 other x`) or was deleted while
+/// pending (a history read's nil fields).
+pub async fn bus_errors_name_the_topic_and_what_was_looked_for(backend: Arc<dyn Backend>) -> CheckResult {
+    let b = backend.as_ref();
+    let t = topic("bus-errors")?;
+    let bus = bus_core::Bus::from_arc(backend.clone());
+    for n in 1..=4 {
+        let options = AppendOptions::new().id(id(n, 1));
+        bus.publish_message_with(&t, &message(n)?, &options).await?;
+    }
+    add(b, &t, "5-1", pairs(&[("other", "x")])).await?;
+
+    let stranger = bus_core::Uuid::new_v4();
+    let what = "read_after a UUID no entry holds";
+    let err = expect_err(
+        bus.read_after(&t, bus_core::Cursor::Message(stranger), None).await,
+        what,
+    )?;
+    let fields = match &err {
+        Error::UnknownCursor { topic, uuid } => Some((topic.clone(), *uuid)),
+        _ => None,
+    };
+    let text = format!("unknown cursor: topic '{t}' holds no entry with message id {stranger}");
+    ensure_typed(&err, fields, (t.to_string(), stranger), &text, "unknown_cursor", what)?;
+
+    ensure_eq!(b.trim(&t, &Trim::maxlen(2)).await?, 3, "XTRIM MAXLEN 2 of five entries");
+    let what = "read_after 1-1 once trimmed away";
+    let err = expect_err(bus.read_after(&t, bus_core::Cursor::Entry(id(1, 1)), None).await, what)?;
+    let fields = match &err {
+        Error::CursorTrimmed { topic, cursor, oldest } => Some((topic.clone(), *cursor, *oldest)),
+        _ => None,
+    };
+    let text = format!("cursor 1-1 on topic '{t}' was trimmed away (oldest entry now: 4-1)");
+    let expected = (t.to_string(), id(1, 1), Some(id(4, 1)));
+    ensure_typed(&err, fields, expected, &text, "cursor_trimmed", what)?;
+
+    let foreign = bus.tail(&t, 1).await?.into_iter().next();
+    let foreign = foreign.ok_or_else(|| Failure("tail 1 of a topic holding 4-1 and 5-1 is empty".into()))?;
+    let reason = "missing field 'id'";
+    let deleted = "the entry was deleted from the stream after delivery";
+    group_at_zero(b, &t).await?;
+    deliver_all(b, &t, "c").await?;
+    b.delete(&t, &[id(4, 1)]).await?;
+    let gone = history(b, &t, EntryId::MIN).await?.into_iter().next();
+    let gone = gone.ok_or_else(|| Failure("the history read of c after XDEL 4-1 is empty".into()))?;
+    for (received, entry_id, reason, what) in [
+        (foreign, id(5, 1), reason, "the foreign entry 5-1 taken as a message"),
+        (
+            bus_core::Received::from_group_entry(gone),
+            id(4, 1),
+            deleted,
+            "the pending entry 4-1, deleted, taken as a message",
+        ),
+    ] {
+        let err = expect_err(received.into_message(&t), what)?;
+        let fields = match &err {
+            Error::Malformed {
+                topic,
+                entry_id,
+                reason,
+            } => Some((topic.clone(), *entry_id, reason.to_string())),
+            _ => None,
+        };
+        let text = format!("malformed entry {entry_id} on topic '{t}': {reason}");
+        let expected = (t.to_string(), entry_id, reason.to_owned());
+        ensure_typed(&err, fields, expected, &text, "malformed", what)?;
     }
     Ok(())
 }

@@ -314,6 +314,7 @@ macro_rules! __with_catalogue {
                 no_such_topic_of_xgroup_names_the_topic [],
                 topic_deleted_names_the_deleted_topic [blocking_reads],
                 refused_arguments_are_invalid_arguments [],
+                bus_errors_name_the_topic_and_what_was_looked_for [],
             }
         }
     };

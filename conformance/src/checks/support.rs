@@ -156,7 +156,7 @@ pub(crate) async fn fill(backend: &dyn Backend, topic: &Topic, n: u64) -> CheckR
     Ok(())
 }
 
-/// Creates `g` at 0 and reads everything with consumer `c` (`>`), returning the delivered ids.
+/// Reads everything new for group `g` with `consumer` (`>`), returning the delivered ids.
 pub(crate) async fn deliver_all(backend: &dyn Backend, topic: &Topic, consumer: &str) -> Result<Vec<EntryId>, Failure> {
     let reply = backend
         .read_group(
