@@ -1,0 +1,2 @@
+//! `bus serve`: the memory backend behind the Redis protocol.
+pub mod resp;
