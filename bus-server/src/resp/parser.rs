@@ -148,6 +148,18 @@ impl RequestParser {
         }
     }
 
+    /// Changes the limits (`CONFIG SET proto-max-bulk-len` applies to the next header read).
+    pub fn set_limits(&mut self, limits: ParserLimits) {
+        self.limits = limits;
+    }
+
+    /// The bytes of a partly parsed request that the parser holds (they count toward the query buffer limit).
+    pub fn buffered_len(&self) -> usize {
+        self.multibulk
+            .as_ref()
+            .map_or(0, |multibulk| multibulk.args.iter().map(Bytes::len).sum())
+    }
+
     /// Whether a request is partly parsed (its bytes consumed from the buffer).
     pub fn is_mid_request(&self) -> bool {
         self.multibulk.is_some()
