@@ -21,7 +21,9 @@ async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
     // out of range.
     let index = integer(&args[1])?;
     if i32::try_from(index).is_err() {
-        return Err(crate::command::not_an_integer());
+        return Err(Reply::error(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
     }
     let index = usize::try_from(index)
         .ok()
