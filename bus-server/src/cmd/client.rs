@@ -6,7 +6,9 @@ use bytes::Bytes;
 
 use crate::client::Client;
 use crate::clients::{ClientHandle, Unblock};
-use crate::command::{CmdResult, CommandSpec, Lock, c_str, doc, handler, integer, is, syntax_error, text};
+use crate::command::{
+    CmdResult, CommandSpec, Lock, doc, handler, integer, is, subcommand_syntax_error, syntax_error, text,
+};
 use crate::resp::Reply;
 
 const CONNECTION: &[&str] = &["@slow", "@connection"];
@@ -172,10 +174,7 @@ async fn list(client: &mut Client, args: &[Bytes]) -> CmdResult {
 
 async fn unblock(client: &mut Client, args: &[Bytes]) -> CmdResult {
     if args.len() > 4 {
-        return Err(Reply::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            c_str(&args[1], usize::MAX)
-        )));
+        return Err(subcommand_syntax_error(args));
     }
     let how = match args.get(3) {
         None => Unblock::Timeout,

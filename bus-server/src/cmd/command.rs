@@ -140,13 +140,18 @@ fn describe(spec: &'static CommandSpec, container: Option<&str>) -> Reply {
         Reply::Integer(step),
         simple_set(spec.acl),
         Reply::Set(spec.tips.iter().map(|tip| Reply::bulk(*tip)).collect()),
-        Reply::Array(spec.key_specs.iter().map(key_spec).collect()),
-        Reply::Array(
-            spec.subcommands
-                .iter()
-                .map(|sub| describe(sub, Some(spec.name)))
-                .collect(),
-        ),
+        Reply::Set(spec.key_specs.iter().map(key_spec).collect()),
+        // Redis answers "no subcommands" with an empty set, and subcommands with an array.
+        if spec.subcommands.is_empty() {
+            Reply::Set(Vec::new())
+        } else {
+            Reply::Array(
+                spec.subcommands
+                    .iter()
+                    .map(|sub| describe(sub, Some(spec.name)))
+                    .collect(),
+            )
+        },
     ])
 }
 

@@ -7,7 +7,7 @@
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::command::{CmdResult, CommandSpec, Lock, arity_error, doc, handler};
+use crate::command::{CmdResult, CommandSpec, Lock, doc, handler};
 use crate::resp::Reply;
 
 const ADMIN: &[&str] = &["@admin", "@slow", "@dangerous"];
@@ -60,7 +60,6 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::container(
             doc("Resets the statistics.", "2.0.0", "server", "O(1)"),
             handler!(resetstat),
         )
-        .tips(ALL_NODES)
         .lock(Lock::None),
         CommandSpec::new(
             "help",
@@ -89,7 +88,7 @@ async fn get(client: &mut Client, args: &[Bytes]) -> CmdResult {
 
 async fn set(client: &mut Client, args: &[Bytes]) -> CmdResult {
     if args.len() % 2 != 0 {
-        return Err(arity_error("config|set"));
+        return Err(crate::command::syntax_error());
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
         .chunks_exact(2)

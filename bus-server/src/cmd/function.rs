@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::command::{CmdResult, CommandSpec, doc, handler, is};
+use crate::command::{CmdResult, CommandSpec, doc, handler, is, subcommand_syntax_error};
 use crate::resp::Reply;
 
 pub(crate) const SPEC: CommandSpec = CommandSpec::container(
@@ -35,6 +35,7 @@ async fn flush(_client: &mut Client, args: &[Bytes]) -> CmdResult {
     match args {
         [_, _] => Ok(Reply::ok()),
         [_, _, mode] if is(mode, "ASYNC") || is(mode, "SYNC") => Ok(Reply::ok()),
-        _ => Err(Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")),
+        [_, _, _] => Err(Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")),
+        _ => Err(subcommand_syntax_error(args)),
     }
 }

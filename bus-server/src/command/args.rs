@@ -36,6 +36,18 @@ pub(crate) fn unknown_subcommand(container: &[u8], sub: &[u8]) -> Reply {
     ))
 }
 
+/// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <COMMAND> HELP.` (Redis's
+/// `addReplySubcommandSyntaxError`, the sub as given).
+pub(crate) fn subcommand_syntax_error(args: &[Bytes]) -> Reply {
+    let container = args
+        .first()
+        .map_or_else(String::new, |name| c_str(name, usize::MAX).to_uppercase());
+    let sub = args.get(1).map_or_else(String::new, |sub| c_str(sub, usize::MAX));
+    Reply::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP."
+    ))
+}
+
 /// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' ` (the arguments quoted until the list
 /// reaches 128 bytes, each cut to what is left of them).
 pub(crate) fn unknown_command(args: &[Bytes]) -> Reply {
