@@ -80,6 +80,38 @@ impl Client {
     }
 }
 
+/// How a blocking wait ended.
+pub(crate) enum Waited<T> {
+    /// The wait completed (served, timed out, or failed) by itself.
+    Done(T),
+    /// `CLIENT UNBLOCK id TIMEOUT`: answer as if the timeout had expired.
+    Timeout,
+    /// `CLIENT UNBLOCK id ERROR`: answer `UNBLOCKED`.
+    Error,
+}
+
+impl Client {
+    /// Runs a blocking wait as Redis's blocked clients: counted in `blocked_clients`, flagged `b` in CLIENT
+    /// LIST, and released by `CLIENT UNBLOCK` (or the server's shutdown), which drops the wait.
+    ///
+    /// Dropping the wait is safe for plain reads, which change nothing. A group read must not be dropped once
+    /// bus-memory may have delivered entries to it: that needs bus-memory's cancellable blocking read, which
+    /// hands back a batch served at the same instant (until then, a group read released here would leave such
+    /// entries pending for the consumer, as a client timing out at that instant does).
+    pub(crate) async fn wait_unblockable<T>(&self, wait: impl std::future::Future<Output = T>) -> Waited<T> {
+        let released = self.handle.block();
+        let waited = tokio::select! {
+            done = wait => Waited::Done(done),
+            how = released => match how {
+                Ok(crate::clients::Unblock::Error) | Err(_) => Waited::Error,
+                Ok(crate::clients::Unblock::Timeout) => Waited::Timeout,
+            },
+        };
+        self.handle.unblocked();
+        waited
+    }
+}
+
 /// Serves one connection until the client leaves, breaks the protocol, or the server shuts down.
 pub(crate) async fn serve<S>(stream: S, mut client: Client, mut shutdown: watch::Receiver<bool>)
 where

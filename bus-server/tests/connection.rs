@@ -1,6 +1,13 @@
 //! Connection commands against a real Redis: PING, ECHO, QUIT, HELLO, AUTH, SELECT, CLIENT, and the errors
 //! every command shares (unknown command or subcommand, arity).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 mod common;
 
 use bus_server::ServerConfig;

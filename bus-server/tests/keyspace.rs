@@ -1,6 +1,13 @@
 //! Keyspace commands against a real Redis: DEL, UNLINK, EXISTS, TYPE, EXPIRE, PEXPIRE, TTL, PTTL, PERSIST, KEYS,
 //! SCAN, DBSIZE, FLUSHDB, FLUSHALL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -1,6 +1,13 @@
 //! Properties of the request parser: chunking never changes what is parsed, and garbage never panics it nor
 //! makes it hold more bytes than its limits allow.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 use bus_server::resp::{INLINE_MAX_SIZE, ParserLimits, ProtocolError, RequestParser};
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;

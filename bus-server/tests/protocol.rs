@@ -2,6 +2,13 @@
 //! closed; inline commands; pipelining; unauthenticated limits; bulk, client and query buffer limits; the
 //! loopback rule; the unix socket; shutdown.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 mod common;
 
 use bus_server::{Server, ServerConfig, ServerError};

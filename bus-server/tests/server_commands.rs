@@ -1,5 +1,12 @@
 //! Server commands against a real Redis: COMMAND, CONFIG, INFO, FUNCTION FLUSH, DEBUG, MULTI/EXEC/DISCARD/WATCH.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 mod common;
 
 use common::{PROTOCOLS, Pair, hello};

@@ -1,6 +1,13 @@
 //! Stream commands against a real Redis: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, with their argument
 //! parsing and error texts, in RESP2 and RESP3.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers fail by panicking"
+)]
+
 mod common;
 
 use common::{PROTOCOLS, Pair, hello};

@@ -87,7 +87,7 @@ async fn get(client: &mut Client, args: &[Bytes]) -> CmdResult {
 }
 
 async fn set(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(crate::command::syntax_error());
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]

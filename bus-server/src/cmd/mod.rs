@@ -28,4 +28,5 @@ pub(crate) mod xadd;
 pub(crate) mod xdel;
 pub(crate) mod xlen;
 pub(crate) mod xrange;
+pub(crate) mod xread;
 pub(crate) mod xtrim;

@@ -32,7 +32,7 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
     let parsed = parse_add_or_trim(args, true)?;
     let fields = &args[parsed.id_index + 1..];
-    if fields.len() < 2 || fields.len() % 2 == 1 {
+    if fields.len() < 2 || !fields.len().is_multiple_of(2) {
         return Err(arity_error("xadd"));
     }
     let mut options = AppendOptions::new().id(parsed.id);

@@ -11,8 +11,8 @@ mod spec;
 use bytes::Bytes;
 
 pub(crate) use args::{
-    arity_error, c_str, existing_topic, integer, integer_or, is, not_an_integer, subcommand_syntax_error, syntax_error,
-    text, topic, unknown_command, unknown_subcommand,
+    arity_error, c_str, existing_topic, integer, integer_or, is, subcommand_syntax_error, syntax_error, text, topic,
+    unknown_command, unknown_subcommand,
 };
 pub(crate) use spec::{BeginSearch, BoxFuture, CmdResult, CommandSpec, FindKeys, Handler, KeySpec, Lock, doc, handler};
 
@@ -57,6 +57,7 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::xlen::SPEC,
     &cmd::xrange::XRANGE,
     &cmd::xrange::XREVRANGE,
+    &cmd::xread::SPEC,
     &cmd::xtrim::SPEC,
 ];
 

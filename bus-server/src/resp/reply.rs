@@ -6,6 +6,7 @@
 //! | [`Reply::Null`] | `_` | `$-1` (null bulk) |
 //! | [`Reply::NullArray`] | `_` | `*-1` |
 //! | [`Reply::Map`] | `%n` | flat array of `2n` |
+//! | [`Reply::Pairs`] | `%n` | array of `n` two-element arrays (XREAD) |
 //! | [`Reply::Set`] | `~n` | array |
 //! | [`Reply::Double`] | `,` | bulk string |
 //! | [`Reply::Boolean`] | `#t`/`#f` | integer 1/0 |
@@ -52,6 +53,8 @@ pub enum Reply {
     Array(Vec<Reply>),
     /// Key/value pairs (RESP2: a flat array).
     Map(Vec<(Reply, Reply)>),
+    /// Key/value pairs that RESP2 sends as an array of `[key, value]` arrays (XREAD's streams).
+    Pairs(Vec<(Reply, Reply)>),
     /// An unordered collection (RESP2: an array).
     Set(Vec<Reply>),
     /// A floating point number (RESP2: its text as a bulk).
@@ -120,6 +123,16 @@ impl Reply {
                     header(out, b'*', len(pairs.len()).saturating_mul(2));
                 }
                 for (key, value) in pairs {
+                    key.encode(protocol, out);
+                    value.encode(protocol, out);
+                }
+            }
+            Reply::Pairs(pairs) => {
+                header(out, if resp3 { b'%' } else { b'*' }, len(pairs.len()));
+                for (key, value) in pairs {
+                    if !resp3 {
+                        out.put_slice(b"*2\r\n");
+                    }
                     key.encode(protocol, out);
                     value.encode(protocol, out);
                 }
@@ -212,6 +225,9 @@ mod tests {
         let map = Reply::Map(vec![(Reply::bulk("a"), Reply::Integer(1))]);
         assert_eq!(encoded(&map, Protocol::Resp3), b"%1\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(encoded(&map, Protocol::Resp2), b"*2\r\n$1\r\na\r\n:1\r\n");
+        let pairs = Reply::Pairs(vec![(Reply::bulk("a"), Reply::Integer(1))]);
+        assert_eq!(encoded(&pairs, Protocol::Resp3), b"%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(encoded(&pairs, Protocol::Resp2), b"*1\r\n*2\r\n$1\r\na\r\n:1\r\n");
         let set = Reply::Set(vec![Reply::simple("x")]);
         assert_eq!(encoded(&set, Protocol::Resp3), b"~1\r\n+x\r\n");
         assert_eq!(encoded(&set, Protocol::Resp2), b"*1\r\n+x\r\n");

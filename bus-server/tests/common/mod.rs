@@ -1,6 +1,12 @@
 //! The differential harness: the same commands sent to `bus serve` (in process) and to a private real
 //! `redis-server` 7.0.15, their raw replies compared byte for byte (the real server is the expected value).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "each test file uses part of the helpers, which fail the test by panicking"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
