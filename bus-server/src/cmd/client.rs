@@ -193,21 +193,14 @@ async fn unblock(client: &mut Client, args: &[Bytes]) -> CmdResult {
 async fn help(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
     Ok(Reply::Array(
         [
-            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "ID",
-            "    Return the ID of the current connection.",
-            "GETNAME",
-            "    Return the name of the current connection.",
-            "SETNAME <name>",
-            "    Assign the name <name> to the current connection.",
-            "INFO",
-            "    Return information about the current client connection.",
-            "LIST [TYPE <type>] [ID <id> [<id> ...]]",
-            "    Return information about client connections.",
-            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-            "    Unblock the specified blocked client.",
-            "HELP",
-            "    Print this help.",
+            "CLIENT <subcommand> [<arg> ...]: the subcommands of this server are:",
+            "ID -- the id of this connection.",
+            "GETNAME -- the name of this connection, or nil.",
+            "SETNAME <name> -- names this connection (no spaces; empty clears it).",
+            "INFO -- one line describing this connection.",
+            "LIST [TYPE <type>] [ID <id> ...] -- one line per connection.",
+            "UNBLOCK <id> [TIMEOUT|ERROR] -- releases a client waiting in a blocking command.",
+            "HELP -- this list.",
         ]
         .into_iter()
         .map(Reply::simple)

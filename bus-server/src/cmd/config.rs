@@ -110,15 +110,11 @@ async fn resetstat(client: &mut Client, _args: &[Bytes]) -> CmdResult {
 async fn help(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
     Ok(Reply::Array(
         [
-            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "GET <pattern>",
-            "    Return parameters matching the glob-like <pattern> and their values.",
-            "SET <directive> <value>",
-            "    Set the configuration <directive> to <value>.",
-            "RESETSTAT",
-            "    Reset statistics reported by the INFO command.",
-            "HELP",
-            "    Print this help.",
+            "CONFIG <subcommand> [<arg> ...]: the subcommands of this server are:",
+            "GET <pattern> [<pattern> ...] -- the parameters matching the glob patterns, with their values.",
+            "SET <parameter> <value> [<parameter> <value> ...] -- sets parameters, all or none.",
+            "RESETSTAT -- zeroes the counters of INFO stats.",
+            "HELP -- this list.",
         ]
         .into_iter()
         .map(Reply::simple)
