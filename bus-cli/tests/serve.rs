@@ -27,7 +27,7 @@ fn serve_answers_on_a_unix_socket_and_stops_on_sigterm() {
     assert_eq!(listening["listening"]["unixsocket"], socket.display().to_string());
     let mut conn = UnixStream::connect(&socket).unwrap();
     conn.write_all(b"PING\r\nXADD s 1-1 f v\r\nXLEN s\r\n").unwrap();
-    let mut reply = vec![0u8; 64];
+    let mut reply = [0u8; 64];
     let mut read = 0;
     while !reply[..read].ends_with(b":1\r\n") {
         read += conn.read(&mut reply[read..]).unwrap();
