@@ -258,16 +258,13 @@ impl Settings {
     fn check(kind: Kind, value: &str) -> Result<String, String> {
         let between = |min: i64, max: i64| format!("argument must be between {min} and {max} inclusive");
         match kind {
-            Kind::Integer { min, max } => {
-                let number = crate::resp::parse_i64(value.as_bytes())
-                    .ok_or_else(|| "argument couldn't be parsed into an integer".to_owned())?;
-                if number < min || number > max {
-                    return Err(between(min, max));
-                }
-                Ok(number.to_string())
-            }
-            Kind::Memory { min, max } => {
-                let number = parse_memory(value).ok_or_else(|| "argument must be a memory value".to_owned())?;
+            Kind::Integer { min, max } | Kind::Memory { min, max } => {
+                let number = if matches!(kind, Kind::Integer { .. }) {
+                    crate::resp::parse_i64(value.as_bytes())
+                        .ok_or_else(|| "argument couldn't be parsed into an integer".to_owned())?
+                } else {
+                    parse_memory(value).ok_or_else(|| "argument must be a memory value".to_owned())?
+                };
                 if number < min || number > max {
                     return Err(between(min, max));
                 }

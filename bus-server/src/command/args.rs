@@ -57,8 +57,9 @@ pub(crate) fn unknown_command(args: &[Bytes]) -> Reply {
         if listed.len() >= 128 {
             break;
         }
+        let room = 128 - listed.len();
         listed.push('\'');
-        listed.push_str(&c_str(arg, 128 - listed.len()));
+        listed.push_str(&c_str(arg, room));
         listed.push_str("' ");
     }
     Reply::error(format!(

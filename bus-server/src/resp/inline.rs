@@ -34,17 +34,19 @@ pub fn split_args(line: &[u8]) -> Result<Vec<Bytes>, UnbalancedQuotes> {
             return Ok(args);
         }
         let mut current = Vec::new();
-        let (mut in_double, mut in_single) = (false, false);
+        // The quote we are inside, if any: `"` understands escapes, `'` only `\'`.
+        let mut quote: Option<u8> = None;
         loop {
             let byte = at(p);
-            if in_double {
-                if byte == b'\\'
+            if let Some(open) = quote {
+                if open == b'"'
+                    && byte == b'\\'
                     && at(p + 1) == b'x'
                     && let (Some(high), Some(low)) = (hex_value(at(p + 2)), hex_value(at(p + 3)))
                 {
                     current.push(high * 16 + low);
                     p += 3;
-                } else if byte == b'\\' && at(p + 1) != 0 {
+                } else if open == b'"' && byte == b'\\' && at(p + 1) != 0 {
                     p += 1;
                     current.push(match at(p) {
                         b'n' => b'\n',
@@ -54,22 +56,11 @@ pub fn split_args(line: &[u8]) -> Result<Vec<Bytes>, UnbalancedQuotes> {
                         b'a' => 0x07,
                         other => other,
                     });
-                } else if byte == b'"' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return Err(UnbalancedQuotes);
-                    }
-                    p += 1;
-                    break;
-                } else if byte == 0 {
-                    return Err(UnbalancedQuotes);
-                } else {
-                    current.push(byte);
-                }
-            } else if in_single {
-                if byte == b'\\' && at(p + 1) == b'\'' {
+                } else if open == b'\'' && byte == b'\\' && at(p + 1) == b'\'' {
                     p += 1;
                     current.push(b'\'');
-                } else if byte == b'\'' {
+                } else if byte == open {
+                    // A closing quote must end the word.
                     if at(p + 1) != 0 && !is_space(at(p + 1)) {
                         return Err(UnbalancedQuotes);
                     }
@@ -88,8 +79,7 @@ pub fn split_args(line: &[u8]) -> Result<Vec<Bytes>, UnbalancedQuotes> {
                         }
                         break;
                     }
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
+                    b'"' | b'\'' => quote = Some(byte),
                     other => current.push(other),
                 }
             }
