@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use bus_server::{Server, ServerConfig};
 use clap::Args;
 use serde_json::json;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::print_line;
 
@@ -73,6 +74,9 @@ impl ServeArgs {
 /// Serves until Ctrl-C (or SIGTERM), printing one JSON line when listening.
 pub(crate) fn run(runtime: &tokio::runtime::Runtime, args: &ServeArgs) -> ExitCode {
     runtime.block_on(async {
+        // The handlers are installed before the line that tells a supervisor the server is up, so a signal
+        // sent right after it is never missed.
+        let signals = Signals::install();
         let server = match Server::bind(args.config()).await {
             Ok(server) => server,
             Err(err) => {
@@ -86,21 +90,38 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, args: &ServeArgs) -> ExitCo
                 "unixsocket": server.socket_path().map(|path| path.display().to_string()),
             }
         }));
-        wait_for_signal().await;
+        signals.wait().await;
         server.shutdown().await;
         ExitCode::SUCCESS
     })
 }
 
-async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match terminate.as_mut() {
-                Some(signal) => { signal.recv().await; }
-                None => std::future::pending::<()>().await,
+/// SIGINT and SIGTERM.
+struct Signals {
+    interrupt: Option<Signal>,
+    terminate: Option<Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+        }
+    }
+
+    async fn wait(mut self) {
+        async fn next(signal: Option<&mut Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-        } => {}
+        }
+        tokio::select! {
+            () = next(self.interrupt.as_mut()) => {}
+            () = next(self.terminate.as_mut()) => {}
+        }
     }
 }
