@@ -2,10 +2,12 @@
 //! `memory://`), one line of JSON per command; errors print `{"error":{"kind":…,"message":…}}` and exit 1.
 //! `bus shell` reads commands from stdin (an interactive prompt on a terminal). `bus bench` runs the benchmark
 //! report (memory backend against `tokio::sync::mpsc`, and bus-redis against raw `redis` calls with a Redis URL).
+//! `bus serve` runs the memory backend behind the Redis protocol (crate `bus-server`).
 //!
 //! The commands and their syntax are [`bus_command::Command`]'s: the same clap definitions parse the command
 //! line, the shell's lines, and produce `--help`.
 
+mod serve;
 mod shell;
 
 use std::io::Write;
@@ -46,6 +48,10 @@ enum Top {
     /// publish, group read + ack, publish-to-blocked-consumer latency. Prints a table (or `--json`). Run a
     /// release build: a debug build's figures are about 10× too low (it warns on stderr).
     Bench(bus_bench::BenchArgs),
+    /// Serve the memory backend over the Redis protocol (RESP2/RESP3), so any Redis client, in any language,
+    /// runs against the emulator: `redis-cli -p 6379`, redis-py, node-redis, redis-rs. Prints one JSON line
+    /// once listening; stops on Ctrl-C. Binds 127.0.0.1 unless --bind (which then needs --requirepass).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
     match cli.command {
         Top::Shell => shell::run(&runtime, &cli.url),
         Top::Bench(args) => bus_bench::run(&runtime, &cli.url, &args),
+        Top::Serve(args) => serve::run(&runtime, &args),
         Top::Bus(command) => run_one(&runtime, &cli.url, &command),
     }
 }

@@ -1,0 +1,32 @@
+//! One module per command (or per family of twin commands), each with its `SPEC` and handler.
+
+pub(crate) mod auth;
+pub(crate) mod client;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod dbsize;
+pub(crate) mod debug;
+pub(crate) mod del;
+pub(crate) mod echo;
+pub(crate) mod exists;
+pub(crate) mod expire;
+pub(crate) mod flush;
+pub(crate) mod function;
+pub(crate) mod hello;
+pub(crate) mod info;
+pub(crate) mod keys;
+pub(crate) mod multi;
+pub(crate) mod persist;
+pub(crate) mod ping;
+pub(crate) mod quit;
+pub(crate) mod scan;
+pub(crate) mod select;
+pub(crate) mod stream_args;
+pub(crate) mod ttl;
+pub(crate) mod type_;
+pub(crate) mod xadd;
+pub(crate) mod xdel;
+pub(crate) mod xlen;
+pub(crate) mod xrange;
+pub(crate) mod xread;
+pub(crate) mod xtrim;

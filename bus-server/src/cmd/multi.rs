@@ -1,0 +1,139 @@
+//! `MULTI`, `EXEC`, `DISCARD`, `WATCH key [key …]`, `UNWATCH`: transactions. Commands after MULTI are checked
+//! and queued (`+QUEUED`); EXEC runs them holding the server-wide lock exclusively, so no other client's command
+//! runs in between, and answers their replies in an array. A command refused while queueing (unknown, wrong
+//! arity) makes EXEC answer `EXECABORT`.
+//!
+//! WATCH needs per-key versions that bus-memory does not keep yet: it answers an error rather than pretend.
+
+use bytes::Bytes;
+
+use crate::client::{Client, Multi};
+use crate::command::{CmdResult, CommandSpec, KeySpec, Lock, doc, handler, lookup};
+use crate::dispatch;
+use crate::resp::Reply;
+
+const FLAGS: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
+const ACL_FAST: &[&str] = &["@fast", "@transaction"];
+
+pub(crate) const MULTI: CommandSpec = CommandSpec::new(
+    "multi",
+    1,
+    FLAGS,
+    ACL_FAST,
+    doc("Starts a transaction.", "1.2.0", "transactions", "O(1)"),
+    handler!(multi),
+)
+.lock(Lock::None);
+
+pub(crate) const EXEC: CommandSpec = CommandSpec::new(
+    "exec",
+    1,
+    &["noscript", "loading", "stale", "skip_slowlog"],
+    &["@slow", "@transaction"],
+    doc(
+        "Runs the queued commands of a transaction.",
+        "1.2.0",
+        "transactions",
+        "Depends on commands in the transaction",
+    ),
+    handler!(exec),
+)
+.lock(Lock::Exclusive);
+
+pub(crate) const DISCARD: CommandSpec = CommandSpec::new(
+    "discard",
+    1,
+    FLAGS,
+    ACL_FAST,
+    doc(
+        "Drops the queued commands of a transaction.",
+        "2.0.0",
+        "transactions",
+        "O(N), when N is the number of queued commands",
+    ),
+    handler!(discard),
+)
+.lock(Lock::None);
+
+pub(crate) const WATCH: CommandSpec = CommandSpec::new(
+    "watch",
+    -2,
+    FLAGS,
+    ACL_FAST,
+    doc(
+        "Makes the next transaction conditional on keys staying unchanged.",
+        "2.2.0",
+        "transactions",
+        "O(1) for every key.",
+    ),
+    handler!(watch),
+)
+.keys((1, -1, 1), &[KeySpec::all(&["RO"])])
+.lock(Lock::None);
+
+pub(crate) const UNWATCH: CommandSpec = CommandSpec::new(
+    "unwatch",
+    1,
+    FLAGS,
+    ACL_FAST,
+    doc("Forgets the watched keys.", "2.2.0", "transactions", "O(1)"),
+    handler!(unwatch),
+)
+.lock(Lock::None);
+
+fn leave_multi(client: &mut Client) -> Option<Multi> {
+    client.handle.update(|meta| meta.multi = -1);
+    client.multi.take()
+}
+
+async fn multi(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    if client.multi.is_some() {
+        return Err(Reply::error("ERR MULTI calls can not be nested"));
+    }
+    client.multi = Some(Multi::default());
+    client.handle.update(|meta| meta.multi = 0);
+    Ok(Reply::ok())
+}
+
+async fn exec(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    let Some(multi) = leave_multi(client) else {
+        return Err(Reply::error("ERR EXEC without MULTI"));
+    };
+    if multi.dirty {
+        return Err(Reply::error(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ));
+    }
+    // The exclusive lock is held by the dispatcher for EXEC: the queued commands run without taking it again.
+    client.in_exec = true;
+    let mut replies = Vec::with_capacity(multi.queued.len());
+    for args in &multi.queued {
+        let reply = match lookup(args) {
+            Ok((spec, _)) => dispatch::call(client, spec, args).await,
+            Err(reply) => reply,
+        };
+        replies.push(reply);
+    }
+    client.in_exec = false;
+    Ok(Reply::Array(replies))
+}
+
+async fn discard(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    match leave_multi(client) {
+        Some(_) => Ok(Reply::ok()),
+        None => Err(Reply::error("ERR DISCARD without MULTI")),
+    }
+}
+
+async fn watch(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    if client.multi.is_some() {
+        return Err(Reply::error("ERR WATCH inside MULTI is not allowed"));
+    }
+    Err(Reply::error(
+        "ERR WATCH is not supported by bus serve yet (bus-memory keeps no key versions)",
+    ))
+}
+
+async fn unwatch(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    Ok(Reply::ok())
+}

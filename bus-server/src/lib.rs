@@ -1,0 +1,57 @@
+//! `bus serve`: the memory backend (`bus-memory`) behind the Redis protocol, so any Redis client, in any
+//! language, tests against the emulator.
+//!
+//! [`Server::bind`] starts a server on TCP and/or a unix socket; it speaks RESP2 and RESP3 (`HELLO`), takes
+//! inline and pipelined commands, authenticates (`requirepass`, named users), applies Redis's limits, and
+//! answers each command as Redis 7.0.15 does, error texts included. It has 16 databases (`SELECT 0..15`),
+//! each a `MemoryBackend` on one clock.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use bus_server::{Server, ServerConfig};
+//!
+//! let server = Server::bind(ServerConfig::new().port(0)).await?;
+//! let mut conn = tokio::net::TcpStream::connect(server.local_addr().unwrap()).await?;
+//! conn.write_all(b"*3\r\n$4\r\nXADD\r\n$1\r\ns\r\n$3\r\n1-1\r\n").await?; // too few arguments
+//! let mut reply = vec![0u8; 64];
+//! let n = conn.read(&mut reply).await?;
+//! assert_eq!(&reply[..n], b"-ERR wrong number of arguments for 'xadd' command\r\n");
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`resp`]: the request parser and the replies (RESP2/RESP3);
+//! - `server` and `client`: listeners, one task per connection, pipelining; `clients`: the registry behind
+//!   CLIENT LIST/UNBLOCK and `maxclients`; `auth`: users; `settings`: CONFIG GET/SET;
+//! - `dispatch`: Redis's order of checks before a command runs; `command`: the table, specs and argument
+//!   helpers; `cmd`: one module per command.
+//!
+//! # Differences from Redis 7.0.15
+//! - Keys are bus-memory topics: a key with white space, control characters or braces, or over 1024 bytes,
+//!   cannot be stored (reads see it missing, writes answer an error saying so).
+//! - Only streams exist: TYPE answers `stream` or `none`, and no command meets WRONGTYPE yet.
+//! - WATCH answers an error (bus-memory has no key versions yet); PERSIST likewise (no way to clear a TTL).
+//! - `COMMAND COUNT` and `COMMAND DOCS` cover the commands this server has; DOCS has no argument trees.
+
+mod auth;
+mod client;
+mod clients;
+mod cmd;
+mod command;
+mod config;
+mod dispatch;
+mod error;
+pub mod glob;
+mod keyspace;
+pub mod resp;
+mod server;
+mod settings;
+mod shared;
+
+pub use config::{Limits, Password, ServerConfig, User};
+pub use error::ServerError;
+pub use server::Server;
+pub use shared::DATABASES;
