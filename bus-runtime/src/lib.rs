@@ -9,6 +9,10 @@
 //!   crash, takes over dead consumers' entries, retries failures with backoff instead of hot loops, keeps long
 //!   handlers from being redelivered, and parks poison messages; and a group whose consumers come and go keeps
 //!   every dead one unless someone deletes it once it owns nothing. [`Worker`] does all of it for one handler.
+//! - [`handler`]: a handler is a closure or a stack of [`tower`] services; tower's layers give timeouts, limits
+//!   and retries, the bus's give typed decoding ([`JsonLayer`]), deduplication ([`DedupLayer`]), panic
+//!   recovery, and [`Permanent`] failures that are dead-lettered without retries. Its docs give the order of
+//!   layers.
 //! - [`config`]: the worker's knobs, with defaults documented in one place ([`WorkerConfig`]).
 //! - [`dead_letter`]: the dead-letter topic name and the [`DeadLetter`] record a worker publishes there.
 //! - [`dedup`]: at-least-once means handlers can see a message twice; [`RecentUuids`] lets them skip duplicates
@@ -73,6 +77,7 @@ pub mod backoff;
 pub mod config;
 pub mod dead_letter;
 pub mod dedup;
+pub mod handler;
 pub mod observe;
 pub mod retention;
 pub mod subscription;
@@ -85,6 +90,7 @@ pub use backoff::Backoff;
 pub use config::WorkerConfig;
 pub use dead_letter::{DeadLetter, DeadLetterReason, dead_letter_topic};
 pub use dedup::RecentUuids;
+pub use handler::{DedupLayer, Json, JsonLayer, Permanent, SeenUuids};
 pub use retention::{Bound, Publisher, Retention, RetentionPolicy};
 pub use subscription::{StartFrom, Subscription, SubscriptionConfig, SubscriptionItem};
 pub use worker::{Delivery, Worker, WorkerHandle, WorkerReport};

@@ -15,8 +15,11 @@ pub const ACKED: &str = "bus_runtime_acked_total";
 pub const FAILED: &str = "bus_runtime_failed_total";
 /// Counter: failed entries claimed back for another attempt after their backoff.
 pub const RETRIED: &str = "bus_runtime_retried_total";
-/// Counter: entries published to the dead-letter topic and acknowledged.
+/// Counter: entries published to the dead-letter topic and acknowledged; label `reason`: `max_deliveries`,
+/// `malformed` or `permanent` ([`DeadLetterReason::as_str`](crate::DeadLetterReason::as_str)).
 pub const DEAD_LETTERED: &str = "bus_runtime_dead_lettered_total";
+/// Counter: deliveries a [`DedupLayer`](crate::DedupLayer) skipped because their message's work was done.
+pub const DUPLICATES: &str = "bus_runtime_duplicates_total";
 /// Counter: entries taken over from idle (presumably dead) consumers by autoclaim.
 pub const CLAIMED: &str = "bus_runtime_claimed_total";
 /// Counter: idle consumers owning nothing, deleted by cleanup.
@@ -52,6 +55,13 @@ impl GroupLabels {
 
     pub(crate) fn count(&self, name: &'static str, value: u64) {
         metrics::counter!(name, &self.labels).increment(value);
+    }
+
+    /// A counter with one more label.
+    pub(crate) fn count_with(&self, name: &'static str, (key, label): (&'static str, &'static str), value: u64) {
+        let [topic, group] = &self.labels;
+        let labels = [topic.clone(), group.clone(), (key, label.to_owned())];
+        metrics::counter!(name, &labels).increment(value);
     }
 
     pub(crate) fn gauge(&self, name: &'static str, value: f64) {
