@@ -24,8 +24,11 @@
 //!   named by [`Topic`](bus_core::Topic)'s family constructors such as
 //!   [`Topic::chat_agent`](bus_core::Topic::chat_agent)), control messages ([`Control`]: pause, resume, custom)
 //!   read as fan-out, and [`Agent`], which consumes an agent's inbox with a worker and honours pause and resume.
-//! - [`observe`]: metric names (through the [`metrics`] facade); each handler call also runs in a `bus.delivery`
-//!   [`tracing`] span carrying topic, group, consumer, entry id, UUID and delivery count.
+//! - [`observe`]: metric names (through the [`metrics`] facade; the table of names and labels is there); each
+//!   handler call also runs in a `bus.delivery` [`tracing`] span carrying topic, group, consumer, entry id, UUID
+//!   and delivery count.
+//! - `trace` (cargo feature `otel`): W3C trace context in message headers, from the publisher's span to the
+//!   `bus.delivery` span of workers and subscriptions, through OpenTelemetry.
 //!
 //! Everything here waits on tokio's clock, and so does bus-memory (its blocking reads, idle times and expiries),
 //! so on bus-memory tests with paused time (`tokio::time::pause`) drive blocking reads, idle times, backoffs and
@@ -81,6 +84,8 @@ pub mod handler;
 pub mod observe;
 pub mod retention;
 pub mod subscription;
+#[cfg(feature = "otel")]
+pub mod trace;
 pub mod worker;
 
 pub use agent::{

@@ -5,7 +5,10 @@
 //! (subscription metrics carry `topic` only). Per-delivery context (topic, group, consumer, entry id, UUID,
 //! delivery count) is on the `bus.delivery` [`tracing`] span that wraps each handler call.
 
-use bus_core::Topic;
+use bus_core::{EntryId, Message, Topic};
+use tracing::Span;
+
+use crate::worker::Delivery;
 
 /// Counter: entries handed to a handler (each delivery, so retries count again).
 pub const DELIVERED: &str = "bus_runtime_delivered_total";
@@ -71,4 +74,39 @@ impl GroupLabels {
 
 pub(crate) fn topic_count(name: &'static str, topic: &Topic, value: u64) {
     metrics::counter!(name, "topic" => topic.to_string()).increment(value);
+}
+
+/// The `bus.delivery` span a worker runs a handler in (with the `otel` feature, a child of the publisher's span).
+pub(crate) fn worker_delivery_span(delivery: &Delivery) -> Span {
+    let span = tracing::info_span!(
+        "bus.delivery",
+        topic = %delivery.topic,
+        group = %delivery.group,
+        consumer = %delivery.consumer,
+        entry_id = %delivery.entry_id,
+        uuid = %delivery.message.id(),
+        delivery_count = delivery.delivery_count,
+    );
+    follow_publisher(&span, &delivery.message);
+    span
+}
+
+/// The `bus.delivery` span of an entry a subscription yielded (with the `otel` feature, a child of the
+/// publisher's span).
+pub(crate) fn subscription_delivery_span(topic: &Topic, entry_id: EntryId, message: &Message) -> Span {
+    let span = tracing::info_span!(
+        "bus.delivery",
+        topic = %topic,
+        entry_id = %entry_id,
+        uuid = %message.id(),
+    );
+    follow_publisher(&span, message);
+    span
+}
+
+fn follow_publisher(span: &Span, message: &Message) {
+    #[cfg(feature = "otel")]
+    crate::trace::follow(span, message);
+    #[cfg(not(feature = "otel"))]
+    let _ = (span, message);
 }

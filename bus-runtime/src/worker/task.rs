@@ -107,15 +107,7 @@ impl TaskCtx {
 }
 
 async fn run_delivery(ctx: Arc<TaskCtx>, handler: DynHandler, delivery: Delivery) -> Outcome {
-    let span = tracing::info_span!(
-        "bus.delivery",
-        topic = %delivery.topic,
-        group = %delivery.group,
-        consumer = %delivery.consumer,
-        entry_id = %delivery.entry_id,
-        uuid = %delivery.message.id(),
-        delivery_count = delivery.delivery_count,
-    );
+    let span = observe::worker_delivery_span(&delivery);
     async move {
         let (entry_id, delivery_count) = (delivery.entry_id, delivery.delivery_count);
         let mut work = std::pin::pin!(handler(delivery));
