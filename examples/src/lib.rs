@@ -1,10 +1,11 @@
 //! Runnable examples of the bus; see the `examples/` folder of this crate.
 //!
-//! Run one with `cargo run -p examples --example quickstart` (or `agent_chat`, `worker_pool`, `sse`).
+//! Run one with `cargo run -p examples --example quickstart` (or `agent_chat`, `worker_pool`, `sse`, `metrics`).
 //!
 //! The library part holds what an example shares with its tests: [`sse`], the Server-Sent Events router and a
-//! minimal SSE client.
+//! minimal SSE client; [`metrics`], the Prometheus recorder, its `/metrics` route and a scraper.
 
+pub mod metrics;
 pub mod sse;
 
 /// The first 8 hex digits of a fresh UUID: examples suffix their topic names with it, so reruns on the same
