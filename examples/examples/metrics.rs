@@ -40,14 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = examples::bus_url();
     let bus = bus::connect(&url).await?;
     let topic = Topic::chat_agent(format!("metrics-{}", examples::run_id()))?;
-    let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port.parse()?,
-        Err(_) => 0,
-    };
-    let linger: u64 = match std::env::var("METRICS_LINGER_SECS") {
-        Ok(secs) => secs.parse()?,
-        Err(_) => 30,
-    };
+    let port: u16 = examples::env_or("PORT", 0)?;
+    let linger: u64 = examples::env_or("METRICS_LINGER_SECS", 30)?;
     println!(
         "backend: {} ({}); topic: {topic}",
         BackendKind::of_url(&url)?,

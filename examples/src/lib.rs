@@ -15,6 +15,14 @@ pub fn run_id() -> String {
     uuid[..8].to_owned()
 }
 
+/// Environment variable `name` parsed as a `T`, or `default` when it is not set (a port, a number of seconds).
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, T::Err> {
+    match std::env::var(name) {
+        Ok(value) => value.parse(),
+        Err(_) => Ok(default),
+    }
+}
+
 /// The backend URL the examples use: `BUS_URL`, else `memory://`.
 pub fn bus_url() -> String {
     std::env::var("BUS_URL").unwrap_or_else(|_| "memory://".to_owned())
