@@ -60,6 +60,7 @@ macro_rules! all {
                 dedup_skips_a_redelivered_uuid,
                 a_tower_timeout_fails_a_slow_handler_so_it_is_retried,
                 a_panic_in_a_stack_is_a_failed_delivery_that_is_retried,
+                a_tower_rate_limit_is_one_limit_for_all_the_concurrent_handlers,
             }
         }
     };

@@ -245,3 +245,35 @@ pub async fn a_panic_in_a_stack_is_a_failed_delivery_that_is_retried(rig: Rig) {
         (3, 2, 1, 1)
     );
 }
+
+pub async fn a_tower_rate_limit_is_one_limit_for_all_the_concurrent_handlers(rig: Rig) {
+    let (bus, t) = (rig.bus(), rig.time);
+    let topic = Topic::chat_agent("A").unwrap();
+    for id in 0..3 {
+        publish(&bus, &topic, json!({ "id": id })).await;
+    }
+    let window = t.ms(400);
+    let starts = Arc::new(std::sync::Mutex::new(Vec::new()));
+    // `RateLimit` is not `Clone`: the worker calls its one instance for every delivery, so eight concurrent
+    // handler slots still share one budget of a call per window.
+    let stack = ServiceBuilder::new().rate_limit(1, window).service_fn({
+        let starts = starts.clone();
+        move |_delivery: Delivery| {
+            starts.lock().unwrap().push(tokio::time::Instant::now());
+            async { Ok::<(), BoxError>(()) }
+        }
+    });
+    let config = fast_config(t).concurrency(8);
+    let handle = Worker::new(bus.clone(), topic.clone(), GROUP, "w1", config).spawn_service(stack);
+    t.eventually(Duration::from_secs(10), "all acked", || async {
+        starts.lock().unwrap().len() == 3 && pending_count(&bus, &topic).await == 0
+    })
+    .await;
+    let report = handle.shutdown().await.unwrap();
+    assert_eq!(report.acked, 3);
+    let starts = starts.lock().unwrap().clone();
+    assert!(
+        starts.windows(2).all(|pair| pair[1] - pair[0] >= window),
+        "one call per {window:?}: {starts:?}"
+    );
+}
