@@ -114,7 +114,7 @@ fn bench_on_redis_prints_every_case_as_json() {
                 positive(&run["bus_ratio"], "bus ÷ redis-benchmark");
             }
         }
-        // No redis-benchmark on PATH (or a shared server it cannot reach): reported, not failed.
+        // No redis-benchmark on PATH, a shared server it cannot reach, or a run too short to time: reported, not failed.
         other => assert!(other["skipped"].is_string(), "{other}"),
     }
 }

@@ -118,9 +118,9 @@ pub trait Backend: Send + Sync + Debug + 'static {
     /// duplicates); an `id` field holding a canonical UUID makes the entry findable by [`Backend::lookup`].
     async fn append(&self, topic: &Topic, fields: Fields, options: &AppendOptions) -> Result<Option<EntryId>>;
 
-    /// Appends a bus message (fields `id` = its UUID, then `payload`) idempotently: if the topic already holds an
-    /// entry whose `id` field is this UUID, nothing is appended and that entry's id is returned with
-    /// `duplicate: true` (the oldest such entry if the UUID was written more than once). Otherwise as
+    /// Appends a bus message (fields `id` = its UUID, `payload`, then its headers) idempotently: if the topic
+    /// already holds an entry whose `id` field is this UUID, nothing is appended and that entry's id is returned
+    /// with `duplicate: true` (the oldest such entry if the UUID was written more than once). Otherwise as
     /// [`Backend::append`]; `Ok(None)` with `no_mkstream` on a missing topic. Retrying a publish after a timeout is
     /// therefore safe.
     async fn publish(&self, topic: &Topic, message: &Message, options: &AppendOptions) -> Result<Option<Published>>;

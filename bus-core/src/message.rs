@@ -5,7 +5,15 @@
 //! - field `id` appears exactly once and holds a canonical UUID: 36 characters, lowercase hex, hyphens at
 //!   positions 8, 13, 18 and 23 (what `str(uuid.uuid4())` in Python and [`Uuid`]'s `Display` print);
 //! - field `payload` appears exactly once and holds UTF-8 JSON text (any JSON value);
-//! - other fields are allowed and ignored, so producers may add their own metadata.
+//! - other fields are allowed, so producers may add their own metadata; they never make an entry malformed.
+//!
+//! # Headers
+//! The other fields are a message's *headers* ([`Message::headers`]): metadata beside the payload, such as the
+//! W3C `traceparent` that `bus-runtime` writes with its `otel` feature. Reading keeps every other field whose
+//! name and value are UTF-8 (the first one of a repeated name; fields that are not UTF-8 are skipped, as
+//! before headers existed). Writing puts them after `id` and `payload`, in the order they were added, so a
+//! message without headers is stored exactly as `id` then `payload`, and readers that only look at those two
+//! fields (the seed's, redis-py scripts) read a message with headers unchanged.
 
 use std::fmt;
 
@@ -15,14 +23,16 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::entry::Fields;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Name of the field holding the message UUID.
 pub const ID_FIELD: &str = "id";
 /// Name of the field holding the JSON payload.
 pub const PAYLOAD_FIELD: &str = "payload";
 
-/// A bus message: its canonical UUID (the idempotency key) and its JSON payload.
+/// A bus message: its canonical UUID (the idempotency key), its JSON payload and its headers (none unless added
+/// with [`with_header`](Message::with_header) or read from an entry with extra fields: see the
+/// [module docs](self#headers)).
 ///
 /// ```
 /// use bus_core::Message;
@@ -39,6 +49,8 @@ pub const PAYLOAD_FIELD: &str = "payload";
 pub struct Message {
     id: Uuid,
     payload: String,
+    /// Unique names, none of them `id` or `payload`, in the order they are written.
+    headers: Vec<(String, String)>,
 }
 
 impl Message {
@@ -52,6 +64,7 @@ impl Message {
         Ok(Message {
             id,
             payload: serde_json::to_string(payload)?,
+            headers: Vec::new(),
         })
     }
 
@@ -59,7 +72,47 @@ impl Message {
     pub fn from_json(id: Uuid, json: impl Into<String>) -> Result<Message> {
         let payload = json.into();
         serde_json::from_str::<serde::de::IgnoredAny>(&payload)?;
-        Ok(Message { id, payload })
+        Ok(Message {
+            id,
+            payload,
+            headers: Vec::new(),
+        })
+    }
+
+    /// The message with header `name` set to `value` (replacing its value if it is already set), stored as an
+    /// extra field after `id` and `payload`. Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// for the names `id` and `payload`, which would make the entry malformed.
+    ///
+    /// ```
+    /// let message = bus_core::Message::new(&1)?.with_header("source", "billing")?;
+    /// assert_eq!(message.header("source"), Some("billing"));
+    /// let names: Vec<_> = message.to_fields().iter().map(|(name, _)| name.clone()).collect();
+    /// assert_eq!(names, ["id", "payload", "source"]);
+    /// assert!(message.with_header("id", "x").is_err());
+    /// # Ok::<(), bus_core::Error>(())
+    /// ```
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Result<Message> {
+        let (name, value) = (name.into(), value.into());
+        if name == ID_FIELD || name == PAYLOAD_FIELD {
+            return Err(Error::invalid_argument(format!(
+                "'{name}' is a field of the envelope and cannot be a header"
+            )));
+        }
+        match self.headers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => *existing = value,
+            None => self.headers.push((name, value)),
+        }
+        Ok(self)
+    }
+
+    /// The value of header `name`, if the message has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The headers (name, value) in stored order; empty for a plain message.
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// The canonical UUID.
@@ -77,14 +130,19 @@ impl Message {
         Ok(serde_json::from_str(&self.payload)?)
     }
 
-    /// The stored form: `id` then `payload`.
+    /// The stored form: `id`, `payload`, then the headers (nothing else for a message without headers).
     pub fn to_fields(&self) -> Fields {
         let id = Bytes::from(self.id.hyphenated().to_string());
         let payload = Bytes::from(self.payload.clone());
-        Fields::from_pairs([
+        let envelope = [
             (Bytes::from_static(ID_FIELD.as_bytes()), id),
             (PAYLOAD_FIELD.into(), payload),
-        ])
+        ];
+        let headers = self
+            .headers
+            .iter()
+            .map(|(n, v)| (Bytes::from(n.clone()), Bytes::from(v.clone())));
+        Fields::from_pairs(envelope.into_iter().chain(headers))
     }
 
     /// Decodes the envelope from raw fields, or says why they are not one.
@@ -95,9 +153,19 @@ impl Message {
         let payload = std::str::from_utf8(payload).map_err(|_| Malformed::PayloadNotUtf8)?;
         serde_json::from_str::<serde::de::IgnoredAny>(payload)
             .map_err(|err| Malformed::PayloadNotJson { error: err.to_string() })?;
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for (name, value) in fields.iter() {
+            let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value)) else {
+                continue;
+            };
+            if name != ID_FIELD && name != PAYLOAD_FIELD && headers.iter().all(|(n, _)| n != name) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        }
         Ok(Message {
             id,
             payload: payload.to_owned(),
+            headers,
         })
     }
 }
@@ -199,6 +267,60 @@ mod tests {
         // Order and extra fields do not matter.
         let reordered = fields(&[("payload", "1"), ("trace", "x"), ("id", UUID)]);
         assert_eq!(Message::from_fields(&reordered).unwrap().payload(), "1");
+    }
+
+    #[test]
+    fn a_message_without_headers_is_stored_as_id_then_payload() {
+        let message = Message::from_json(Uuid::nil(), "{}").unwrap();
+        assert_eq!(message.headers().len(), 0);
+        let stored = message.to_fields();
+        let names: Vec<&[u8]> = stored.iter().map(|(n, _)| n.as_ref()).collect();
+        assert_eq!(names, [b"id".as_ref(), b"payload".as_ref()]);
+    }
+
+    #[test]
+    fn headers_are_written_after_the_envelope_and_read_back() {
+        let message = Message::from_json(Uuid::nil(), "{}")
+            .unwrap()
+            .with_header("traceparent", "00-a-b-01")
+            .unwrap()
+            .with_header("tracestate", "k=v")
+            .unwrap()
+            .with_header("traceparent", "00-c-d-01")
+            .unwrap();
+        let stored = message.to_fields();
+        let pairs: Vec<(&[u8], &[u8])> = stored.iter().map(|(n, v)| (n.as_ref(), v.as_ref())).collect();
+        assert_eq!(
+            pairs[2..],
+            [
+                (b"traceparent".as_ref(), b"00-c-d-01".as_ref()),
+                (b"tracestate", b"k=v")
+            ]
+        );
+        assert_eq!(
+            Message::from_fields(&stored).unwrap(),
+            message,
+            "a round trip keeps the headers"
+        );
+        for reserved in ["id", "payload"] {
+            assert!(matches!(
+                message.clone().with_header(reserved, "x"),
+                Err(Error::InvalidArgument { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn foreign_extra_fields_become_headers_when_utf8() {
+        let stored = Fields::from_pairs([
+            (Bytes::from("source"), Bytes::from("py")),
+            ("id".into(), Bytes::from(UUID)),
+            ("payload".into(), Bytes::from("1")),
+            ("source".into(), Bytes::from("second")),
+            ("blob".into(), Bytes::from(vec![0xff])),
+        ]);
+        let message = Message::from_fields(&stored).unwrap();
+        assert_eq!(message.headers().collect::<Vec<_>>(), [("source", "py")]);
     }
 
     #[test]

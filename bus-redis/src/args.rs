@@ -82,8 +82,8 @@ pub(crate) fn xadd(key: &str, fields: &Fields, options: &AppendOptions) -> Cmd {
     cmd
 }
 
-/// XADD of a message's envelope (`id` = canonical UUID text, `payload` = JSON), written straight from the
-/// message: the same command as XADD of [`Message::to_fields`], without building the fields first.
+/// XADD of a message's envelope (`id` = canonical UUID text, `payload` = JSON) and its headers, written straight
+/// from the message: the same command as XADD of [`Message::to_fields`], without building the fields first.
 pub(crate) fn xadd_message(key: &str, message: &Message, options: &AppendOptions) -> Cmd {
     let mut cmd = redis::cmd("XADD");
     cmd.arg(key);
@@ -95,6 +95,9 @@ pub(crate) fn xadd_message(key: &str, message: &Message, options: &AppendOptions
         .arg(message.id().hyphenated().encode_lower(&mut uuid).as_bytes())
         .arg(PAYLOAD_FIELD)
         .arg(message.payload());
+    for (name, value) in message.headers() {
+        cmd.arg(name).arg(value);
+    }
     cmd
 }
 
@@ -280,12 +283,15 @@ mod tests {
 
     #[test]
     fn a_message_is_written_as_its_fields() {
-        let message = Message::from_json(Uuid::new_v4(), r#"{"a":1}"#).unwrap();
+        let plain = Message::from_json(Uuid::new_v4(), r#"{"a":1}"#).unwrap();
+        let with_headers = plain.clone().with_header("traceparent", "00-x-y-01").unwrap();
         let options = AppendOptions::new().trim(Trim::maxlen(10));
-        assert_eq!(
-            xadd_message("k", &message, &options).get_packed_command(),
-            xadd("k", &message.to_fields(), &options).get_packed_command()
-        );
+        for message in [plain, with_headers] {
+            assert_eq!(
+                xadd_message("k", &message, &options).get_packed_command(),
+                xadd("k", &message.to_fields(), &options).get_packed_command()
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! its ack, after another replica claimed an entry it thought abandoned, or when a producer's retried publish
 //! slipped past the index. The runtime's in-memory helper (`bus_runtime::RecentUuids`) catches duplicates that
 //! reach the same process within a bounded window. This one keeps the UUIDs in Redis with an expiry, so it
-//! catches duplicates across replicas and restarts. It lives here, standalone, because `bus-redis` does not
-//! depend on the runtime.
+//! catches duplicates across replicas and restarts. It lives here because the runtime does not depend on a
+//! backend; with this crate's `runtime` feature it is a `bus_runtime::SeenUuids` store, so the runtime's
+//! `DedupLayer` runs on it (checked with `contains` before the handler, marked with `first_time` after it
+//! succeeded).
 
 use std::time::Duration;
 
@@ -151,5 +153,18 @@ impl RedisDedup {
             Value::Int(n) => Ok(n > 0),
             other => Err(ctx.protocol(format!("an integer expected, got {other:?}"))),
         }
+    }
+}
+
+/// The store of the runtime's `DedupLayer`: `seen` is [`contains`](RedisDedup::contains), `mark` is
+/// [`first_time`](RedisDedup::first_time).
+#[cfg(feature = "runtime")]
+impl bus_runtime::SeenUuids for RedisDedup {
+    fn seen(&self, uuid: Uuid) -> bus_runtime::handler::SeenFuture<'_, bool> {
+        Box::pin(self.contains(uuid))
+    }
+
+    fn mark(&self, uuid: Uuid) -> bus_runtime::handler::SeenFuture<'_, ()> {
+        Box::pin(async move { self.first_time(uuid).await.map(drop) })
     }
 }

@@ -15,8 +15,10 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+use tower::Service;
 
 use crate::WorkerConfig;
+use crate::handler::{BoxError, HandlerFn};
 use crate::retention::{Publisher, RetentionPolicy};
 use crate::subscription::{StartFrom, Subscription, SubscriptionItem};
 use crate::worker::{Delivery, Worker, WorkerHandle, WorkerReport};
@@ -153,12 +155,25 @@ impl Agent {
     }
 
     /// Starts the replica `replica` (its consumer name in the inbox group): restores the control state, then
-    /// runs `handler` on inbox messages unless paused, following control messages as they come.
+    /// runs `handler` on inbox messages unless paused, following control messages as they come. The handler is
+    /// what [`Worker::spawn`] takes; for a `tower` stack use [`start_service`](Agent::start_service).
     pub async fn start<H, Fut, E>(self, replica: &str, handler: H) -> Result<AgentHandle>
     where
         H: Fn(Delivery) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = std::result::Result<(), E>> + Send + 'static,
         E: std::fmt::Display + Send + 'static,
+    {
+        self.start_service(replica, HandlerFn(Arc::new(handler))).await
+    }
+
+    /// [`start`](Agent::start) with a handler stack, any [`tower::Service`] of [`Delivery`] (see
+    /// [`crate::handler`]).
+    pub async fn start_service<S>(self, replica: &str, service: S) -> Result<AgentHandle>
+    where
+        S: Service<Delivery> + Send + 'static,
+        S::Response: Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
     {
         let state = control_state(&self.bus, &self.topics.control).await?;
         let (paused_tx, paused_rx) = watch::channel(state.paused);
@@ -172,7 +187,7 @@ impl Agent {
         ));
         let worker = Worker::new(self.bus, self.topics.inbox, self.name, replica, self.config)
             .paused_by(paused_rx.clone())
-            .spawn(handler);
+            .spawn_service(service);
         Ok(AgentHandle {
             worker,
             follower,

@@ -33,6 +33,21 @@ pub enum DeadLetterReason {
     MaxDeliveries,
     /// The entry is not a bus message (no canonical UUID, payload not JSON, …): no handler can take it.
     Malformed,
+    /// The handler failed with a [`Permanent`](crate::Permanent) error (a payload that does not decode under a
+    /// [`JsonLayer`](crate::JsonLayer) is one): no retry can help, so it was parked after that delivery.
+    Permanent,
+}
+
+impl DeadLetterReason {
+    /// The name it is serialized under, also the `reason` label of `bus_runtime_dead_lettered_total`:
+    /// `max_deliveries`, `malformed` or `permanent`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadLetterReason::MaxDeliveries => "max_deliveries",
+            DeadLetterReason::Malformed => "malformed",
+            DeadLetterReason::Permanent => "permanent",
+        }
+    }
 }
 
 /// The payload of a dead-letter message (JSON object). Decode with
@@ -102,6 +117,17 @@ mod tests {
         assert_eq!(a.get_version_num(), 8);
         // The canonical text form is what the bus envelope requires.
         assert!(bus_core::message::parse_canonical_uuid(a.to_string().as_bytes()).is_some());
+    }
+
+    #[test]
+    fn reason_names_are_their_serialized_form() {
+        for reason in [
+            DeadLetterReason::MaxDeliveries,
+            DeadLetterReason::Malformed,
+            DeadLetterReason::Permanent,
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
     }
 
     #[test]

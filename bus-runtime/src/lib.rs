@@ -9,6 +9,10 @@
 //!   crash, takes over dead consumers' entries, retries failures with backoff instead of hot loops, keeps long
 //!   handlers from being redelivered, and parks poison messages; and a group whose consumers come and go keeps
 //!   every dead one unless someone deletes it once it owns nothing. [`Worker`] does all of it for one handler.
+//! - [`handler`]: a handler is a closure or a stack of [`tower`] services; tower's layers give timeouts, limits
+//!   and retries, the bus's give typed decoding ([`JsonLayer`]), deduplication ([`DedupLayer`]), panic
+//!   recovery, and [`Permanent`] failures that are dead-lettered without retries. Its docs give the order of
+//!   layers.
 //! - [`config`]: the worker's knobs, with defaults documented in one place ([`WorkerConfig`]).
 //! - [`dead_letter`]: the dead-letter topic name and the [`DeadLetter`] record a worker publishes there.
 //! - [`dedup`]: at-least-once means handlers can see a message twice; [`RecentUuids`] lets them skip duplicates
@@ -20,8 +24,11 @@
 //!   named by [`Topic`](bus_core::Topic)'s family constructors such as
 //!   [`Topic::chat_agent`](bus_core::Topic::chat_agent)), control messages ([`Control`]: pause, resume, custom)
 //!   read as fan-out, and [`Agent`], which consumes an agent's inbox with a worker and honours pause and resume.
-//! - [`observe`]: metric names (through the [`metrics`] facade); each handler call also runs in a `bus.delivery`
-//!   [`tracing`] span carrying topic, group, consumer, entry id, UUID and delivery count.
+//! - [`observe`]: metric names (through the [`metrics`] facade; the table of names and labels is there); each
+//!   handler call also runs in a `bus.delivery` [`tracing`] span carrying topic, group, consumer, entry id, UUID
+//!   and delivery count.
+//! - `trace` (cargo feature `otel`): W3C trace context in message headers, from the publisher's span to the
+//!   `bus.delivery` span of workers and subscriptions, through OpenTelemetry.
 //!
 //! Everything here waits on tokio's clock, and so does bus-memory (its blocking reads, idle times and expiries),
 //! so on bus-memory tests with paused time (`tokio::time::pause`) drive blocking reads, idle times, backoffs and
@@ -73,9 +80,12 @@ pub mod backoff;
 pub mod config;
 pub mod dead_letter;
 pub mod dedup;
+pub mod handler;
 pub mod observe;
 pub mod retention;
 pub mod subscription;
+#[cfg(feature = "otel")]
+pub mod trace;
 pub mod worker;
 
 pub use agent::{
@@ -85,6 +95,7 @@ pub use backoff::Backoff;
 pub use config::WorkerConfig;
 pub use dead_letter::{DeadLetter, DeadLetterReason, dead_letter_topic};
 pub use dedup::RecentUuids;
+pub use handler::{DedupLayer, Json, JsonLayer, Permanent, SeenUuids};
 pub use retention::{Bound, Publisher, Retention, RetentionPolicy};
 pub use subscription::{StartFrom, Subscription, SubscriptionConfig, SubscriptionItem};
 pub use worker::{Delivery, Worker, WorkerHandle, WorkerReport};

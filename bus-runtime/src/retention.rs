@@ -192,7 +192,14 @@ impl Publisher {
     /// Publishes a message idempotently (see [`Bus::publish_message`]), trimming the topic by its family's
     /// bound and pushing back its idle expiry. A retry after a failure is safe: the message is not duplicated
     /// and the expiry is set again.
+    ///
+    /// With the `otel` feature, the current span's trace context goes into the message's headers
+    /// (`traceparent`, `tracestate`: see the `trace` module) unless it already has a `traceparent`.
     pub async fn publish_message(&self, topic: &Topic, message: &Message) -> Result<Published> {
+        #[cfg(feature = "otel")]
+        let traced = crate::trace::injected(message)?;
+        #[cfg(feature = "otel")]
+        let message = traced.as_ref().unwrap_or(message);
         let retention = self.policy.for_topic(topic);
         let mut options = AppendOptions::new();
         if let Some(trim) = retention.trim(self.clock.now_ms()) {

@@ -123,6 +123,37 @@ pub enum SubscriptionItem {
     },
 }
 
+impl SubscriptionItem {
+    /// A `bus.delivery` span (fields `topic`, `entry_id`, `uuid`) to process this entry in: enter it, or
+    /// `.instrument(…)` the processing with it. With the `otel` feature it is a child of the span that published
+    /// the message (see `bus_runtime::trace`). A disabled span for a gap or an entry that is not a message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> bus_core::Result<()> {
+    /// use bus_runtime::{StartFrom, Subscription};
+    /// use futures::StreamExt;
+    /// let bus = bus_memory::MemoryBackend::new().bus();
+    /// let topic = bus_core::Topic::stream("c1")?;
+    /// bus.publish(&topic, &"token").await?;
+    /// let mut subscription = Subscription::one(bus, topic, StartFrom::Start);
+    /// if let Some(item) = subscription.next().await.transpose()? {
+    ///     let _in_span = item.delivery_span().entered();
+    ///     tracing::info!("forwarding the token"); // logged inside `bus.delivery`
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn delivery_span(&self) -> tracing::Span {
+        match self {
+            SubscriptionItem::Entry { topic, received } => match received.message() {
+                Some(message) => observe::subscription_delivery_span(topic, received.entry_id(), message),
+                None => tracing::Span::none(),
+            },
+            SubscriptionItem::Gap { .. } => tracing::Span::none(),
+        }
+    }
+}
+
 /// A stream of the entries of one or several topics; see the [module docs](self).
 ///
 /// ```

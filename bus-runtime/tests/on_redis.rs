@@ -25,7 +25,8 @@ use common::{Rig, Time};
 async fn rig(name: &str) -> Option<Rig> {
     let server = TestRedis::start(name)?;
     let backend = server.backend().await.expect("connect to the test server");
-    Some(Rig::new(Arc::new(backend), Time::Real, Some(Box::new(server))))
+    let seen = backend.dedup("scenarios", Duration::from_secs(600)).unwrap();
+    Some(Rig::new(Arc::new(backend), Time::Real, Some(Box::new(server))).with_seen(Arc::new(seen)))
 }
 
 macro_rules! on_redis {

@@ -87,7 +87,9 @@ impl Shared {
     pub(crate) fn new(config: &ServerConfig) -> Shared {
         let clock = Clock::new();
         Shared {
-            databases: (0..DATABASES).map(|_| MemoryBackend::with_clock(clock)).collect(),
+            databases: (0..DATABASES)
+                .map(|_| MemoryBackend::with_clock(clock.clone()))
+                .collect(),
             clock,
             exec_lock: RwLock::new(()),
             clients: Clients::new(),

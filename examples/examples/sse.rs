@@ -33,14 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bus = bus::connect(&url).await?;
     let conversation = format!("sse-{}", examples::run_id());
     let topic = Topic::stream(&conversation)?;
-    let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port.parse()?,
-        Err(_) => 0,
-    };
-    let linger: u64 = match std::env::var("SSE_LINGER_SECS") {
-        Ok(secs) => secs.parse()?,
-        Err(_) => 30,
-    };
+    let port: u16 = examples::env_or("PORT", 0)?;
+    let linger: u64 = examples::env_or("SSE_LINGER_SECS", 30)?;
     println!(
         "backend: {} ({}); topic: {topic}",
         BackendKind::of_url(&url)?,

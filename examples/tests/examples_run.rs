@@ -189,3 +189,43 @@ fn sse_example_runs_on_redis() {
     };
     check_sse(&run_example_env("sse", Some(server.url()), &[("SSE_LINGER_SECS", "0")]).0);
 }
+
+fn check_metrics(out: &str) {
+    assert!(
+        out.lines().any(|l| l.starts_with("metrics on http://127.0.0.1:")),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "scraped: delivered=7 acked=5 failed=2 retried=1 dead_lettered_permanent=1 duplicates=1 \
+             subscription_entries=6"
+        ),
+        "{out}"
+    );
+    // The scrape itself, as printed: typed series with the documented labels.
+    assert!(out.contains("# TYPE bus_runtime_delivered_total counter"), "{out}");
+    let topic = out
+        .lines()
+        .find_map(|l| l.split_once("; topic: ").map(|(_, topic)| topic))
+        .expect("the topic line");
+    assert!(
+        out.contains(&format!(
+            "bus_runtime_dead_lettered_total{{topic=\"{topic}\",group=\"billing\",reason=\"permanent\"}} 1"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("dropped chat:metrics-"), "{out}");
+}
+
+#[test]
+fn metrics_example_serves_the_runtime_counters() {
+    check_metrics(&run_example_env("metrics", None, &[("METRICS_LINGER_SECS", "0")]).0);
+}
+
+#[test]
+fn metrics_example_runs_on_redis() {
+    let Some(server) = TestRedis::start("metrics_example_runs_on_redis") else {
+        return;
+    };
+    check_metrics(&run_example_env("metrics", Some(server.url()), &[("METRICS_LINGER_SECS", "0")]).0);
+}

@@ -10,7 +10,11 @@
 //! - **Bounded concurrency.** At most `concurrency` handlers run at once, each in its own task; a read asks for
 //!   exactly as many entries as there are free slots, so nothing waits in a local queue.
 //! - **Ack after success only.** A handler returning `Ok` gets its entry acknowledged; an `Err` or a panic (caught
-//!   with `catch_unwind`) leaves the entry pending.
+//!   by the [`CatchPanicLayer`](crate::handler::CatchPanicLayer) the worker puts around every handler) leaves the
+//!   entry pending. A handler is a closure or any `tower::Service` stack ([`crate::handler`]).
+//! - **Permanent failures.** An error holding a [`Permanent`](crate::Permanent) (a payload that does not decode
+//!   under a [`JsonLayer`](crate::JsonLayer) is one) dead-letters the entry right after that delivery, with
+//!   reason `permanent`, instead of retrying it.
 //! - **Retries driven by the server's state.** Every `retry_scan_interval` the worker lists its own pending
 //!   entries with their idle time and delivery count (XPENDING … IDLE) and claims back (XCLAIM, with the backoff
 //!   as min-idle so a concurrent claim wins cleanly) those idle for at least the backoff their delivery count
@@ -54,13 +58,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bus_core::{Bus, EntryId, Error, Message, Result, Topic};
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+use tower::Service;
 
 use crate::config::WorkerConfig;
 use crate::dead_letter::dead_letter_topic;
+use crate::handler::{self, BoxError, HandlerFn};
 use run::Run;
 
 /// One message handed to a handler.
@@ -93,7 +97,8 @@ pub struct WorkerReport {
     pub failed: u64,
     /// Failed entries claimed back for another delivery.
     pub retried: u64,
-    /// Entries published to the dead-letter topic and acknowledged.
+    /// Entries published to the dead-letter topic and acknowledged (out of deliveries, malformed, or failed
+    /// permanently).
     pub dead_lettered: u64,
     /// Entries autoclaimed from idle consumers.
     pub claimed: u64,
@@ -134,8 +139,6 @@ pub struct Worker {
     pause: Option<watch::Receiver<bool>>,
 }
 
-type DynHandler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, std::result::Result<(), String>> + Send + Sync>;
-
 impl Worker {
     /// A worker for consumer `consumer` of `group` on `topic`. Consumer names must be unique among the live
     /// workers of a group; reusing a dead worker's name makes the new one recover its pending entries first.
@@ -174,6 +177,10 @@ impl Worker {
     /// dead-letter topic name, …), after the same graceful drain; retryable errors are waited out with
     /// `error_backoff`.
     ///
+    /// `Ok` acknowledges the entry; an error leaves it pending for a retry, unless it is a
+    /// [`Permanent`](crate::Permanent) (then it is dead-lettered at once). This is
+    /// [`run_service`](Worker::run_service) with the closure as the only service.
+    ///
     /// Dropping this future is a crash: running handlers are aborted and nothing more is acknowledged; every
     /// unacknowledged entry stays pending and is recovered as described in the module docs.
     pub async fn run<H, Fut, E>(self, handler: H, shutdown: impl Future<Output = ()> + Send) -> Result<WorkerReport>
@@ -182,10 +189,20 @@ impl Worker {
         Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
         E: Display + Send + 'static,
     {
-        let handler: DynHandler = Arc::new(move |delivery| {
-            let work = handler(delivery);
-            async move { work.await.map_err(|err| err.to_string()) }.boxed()
-        });
+        self.run_service(HandlerFn(Arc::new(handler)), shutdown).await
+    }
+
+    /// Runs a handler stack, any [`tower::Service`] of [`Delivery`] (see [`crate::handler`] for the bus's layers
+    /// and their order), until `shutdown` completes; otherwise as [`run`](Worker::run). Its response is
+    /// discarded: `Ok` acknowledges the entry.
+    pub async fn run_service<S>(self, service: S, shutdown: impl Future<Output = ()> + Send) -> Result<WorkerReport>
+    where
+        S: Service<Delivery> + Send + 'static,
+        S::Response: Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+    {
+        let handler = handler::erase(service);
         let dead_letter = match &self.config.dead_letter_topic {
             Some(topic) => topic.clone(),
             None => dead_letter_topic(&self.topic, &self.group)?,
@@ -208,8 +225,19 @@ impl Worker {
         Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
         E: Display + Send + 'static,
     {
+        self.spawn_service(HandlerFn(Arc::new(handler)))
+    }
+
+    /// [`spawn`](Worker::spawn) for a handler stack (see [`run_service`](Worker::run_service)).
+    pub fn spawn_service<S>(self, service: S) -> WorkerHandle
+    where
+        S: Service<Delivery> + Send + 'static,
+        S::Response: Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+    {
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(self.run(handler, async move {
+        let task = tokio::spawn(self.run_service(service, async move {
             // A dropped sender means the handle was dropped: stop as well.
             let _ = stopped.await;
         }));

@@ -21,8 +21,8 @@ impl Run {
                     return Ok(());
                 }
                 if delivery_count > self.config.max_deliveries {
-                    let last_error = self.failures.get(&entry_id).cloned();
-                    let letter = self.letter_for_message(entry_id, &message, last_error, delivery_count)?;
+                    let reason = DeadLetterReason::MaxDeliveries;
+                    let letter = self.letter_for_message(reason, entry_id, &message, delivery_count)?;
                     return self.park(entry_id, message.id(), letter).await;
                 }
                 self.dispatch(entry_id, message, delivery_count);
@@ -54,15 +54,17 @@ impl Run {
         }
     }
 
+    /// The dead letter of a message, with the last failure remembered for it.
     fn letter_for_message(
         &self,
+        reason: DeadLetterReason,
         entry_id: EntryId,
         message: &Message,
-        last_error: Option<String>,
         delivery_count: u64,
     ) -> Result<DeadLetter> {
+        let last_error = self.failures.get(&entry_id).cloned();
         Ok(DeadLetter {
-            reason: DeadLetterReason::MaxDeliveries,
+            reason,
             topic: self.ctx.topic.to_string(),
             group: self.ctx.group.clone(),
             entry_id,
@@ -80,7 +82,9 @@ impl Run {
         let published = self.ctx.bus.publish_message(&self.dead_letter, &message).await?;
         self.ack_done(entry_id).await?;
         self.report.dead_lettered += 1;
-        self.ctx.labels.count(observe::DEAD_LETTERED, 1);
+        self.ctx
+            .labels
+            .count_with(observe::DEAD_LETTERED, ("reason", letter.reason.as_str()), 1);
         tracing::warn!(
             topic = %self.ctx.topic,
             group = %self.ctx.group,
@@ -109,7 +113,23 @@ impl Run {
 
     /// Dead-letters a pending entry that used up its deliveries (or acks it if it was deleted meanwhile).
     pub(super) async fn park_pending(&mut self, pending: &PendingEntry) -> Result<()> {
-        let id = pending.id;
+        self.park_entry(pending.id, pending.delivery_count, DeadLetterReason::MaxDeliveries)
+            .await
+    }
+
+    /// Dead-letters the entries whose handler failed permanently, each removed from the queue once parked (so
+    /// a backend error leaves the rest for the next step).
+    pub(super) async fn park_permanent(&mut self) -> Result<()> {
+        while let Some(&(entry_id, delivery_count)) = self.permanent.last() {
+            self.park_entry(entry_id, delivery_count, DeadLetterReason::Permanent)
+                .await?;
+            self.permanent.pop();
+        }
+        Ok(())
+    }
+
+    /// Dead-letters a pending entry, read again by its id, for `reason` (or acks it if it was deleted meanwhile).
+    async fn park_entry(&mut self, id: EntryId, delivery_count: u64, reason: DeadLetterReason) -> Result<()> {
         let bound = RangeBound::Inclusive(id);
         let found: Vec<Entry> = self
             .ctx
@@ -123,11 +143,10 @@ impl Run {
         };
         match received {
             Received::Message { entry_id, message } => {
-                let last_error = self.failures.get(&entry_id).cloned();
-                let letter = self.letter_for_message(entry_id, &message, last_error, pending.delivery_count)?;
+                let letter = self.letter_for_message(reason, entry_id, &message, delivery_count)?;
                 self.park(entry_id, message.id(), letter).await
             }
-            other => self.accept(other, pending.delivery_count).await,
+            other => self.accept(other, delivery_count).await,
         }
     }
 }

@@ -18,8 +18,9 @@ use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, sleep, sleep_until};
 
 use super::task::{Outcome, TaskCtx};
-use super::{DynHandler, Worker, WorkerReport};
+use super::{Worker, WorkerReport};
 use crate::config::WorkerConfig;
+use crate::handler::DynHandler;
 use crate::observe::{self, GroupLabels};
 
 enum Step {
@@ -39,6 +40,8 @@ pub(super) struct Run {
     pub(super) in_flight: HashSet<EntryId>,
     /// The last error of entries awaiting a retry, for their dead letter.
     pub(super) failures: BTreeMap<EntryId, String>,
+    /// Entries whose handler failed permanently, with their delivery count, to dead-letter at the next step.
+    pub(super) permanent: Vec<(EntryId, u64)>,
     /// Set while a read may return a replay of this consumer's history (at start, after a failed read): the
     /// delivery counts of such a batch are looked up instead of assumed to be 1.
     pub(super) maybe_replay: bool,
@@ -83,6 +86,7 @@ impl Run {
             task_entries: HashMap::new(),
             in_flight: HashSet::new(),
             failures: BTreeMap::new(),
+            permanent: Vec::new(),
             maybe_replay: true,
             claim_cursor: EntryId::MIN,
             report: WorkerReport::default(),
@@ -167,6 +171,8 @@ impl Run {
             }
             self.group_ready = true;
         }
+        // Before the pause and the retry scan: a permanent failure is parked, never retried or left waiting.
+        self.park_permanent().await?;
         if let Some(mut pause) = self.pause.take() {
             let paused = *pause.borrow_and_update();
             let step = if paused {

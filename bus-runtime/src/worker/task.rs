@@ -1,24 +1,24 @@
 //! One handler's lifecycle, from the slot it takes to the outcome the worker records.
 //!
-//! The worker spawns each delivery into its join set (`Run::dispatch`). The task calls the handler with panics
-//! caught, keeps the entry claimed for this consumer while the handler runs (the keep-alive), and acknowledges
+//! The worker spawns each delivery into its join set (`Run::dispatch`). The task calls the handler (whose stack
+//! catches panics: see `handler::erase`), keeps the entry claimed for this consumer while the handler runs (the keep-alive), and acknowledges
 //! the entry when the handler succeeds, retrying a failed ack a few times. Back in the worker, `Run::finished`
-//! frees the slot and counts the outcome, remembering a failure's message for a later dead letter. Handlers
+//! frees the slot and counts the outcome, remembering a failure's message for a later dead letter, and queues a
+//! permanent failure for dead-lettering by the main loop. Handlers
 //! run in their own tasks so that a slow or panicking one never stalls the loop or the other handlers.
 
 use std::fmt;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bus_core::{Bus, ClaimOptions, EntryId, Message, Topic};
-use futures::FutureExt;
 use tokio::task::{Id, JoinError};
 use tokio::time::{Instant, MissedTickBehavior, sleep};
 use tracing::Instrument;
 
+use super::Delivery;
 use super::run::Run;
-use super::{Delivery, DynHandler};
+use crate::handler::{DynHandler, is_permanent};
 use crate::observe::{self, GroupLabels};
 
 /// At most this many failure messages are remembered for dead letters; the oldest entries' are dropped first.
@@ -30,6 +30,11 @@ const ACK_ATTEMPTS: u64 = 5;
 pub(super) enum Outcome {
     Acked,
     Failed(String),
+    /// A [`Permanent`](crate::Permanent) failure: dead-letter the entry now.
+    Permanent {
+        error: String,
+        delivery_count: u64,
+    },
     /// The ack failed (already logged): the entry stays pending and is delivered again.
     AckFailed,
 }
@@ -102,21 +107,10 @@ impl TaskCtx {
 }
 
 async fn run_delivery(ctx: Arc<TaskCtx>, handler: DynHandler, delivery: Delivery) -> Outcome {
-    let span = tracing::info_span!(
-        "bus.delivery",
-        topic = %delivery.topic,
-        group = %delivery.group,
-        consumer = %delivery.consumer,
-        entry_id = %delivery.entry_id,
-        uuid = %delivery.message.id(),
-        delivery_count = delivery.delivery_count,
-    );
+    let span = observe::worker_delivery_span(&delivery);
     async move {
-        let entry_id = delivery.entry_id;
-        // The call itself runs inside the guarded future, so a handler that panics before returning its
-        // future is caught too.
-        let work = AssertUnwindSafe(async move { handler(delivery).await }).catch_unwind();
-        let mut work = std::pin::pin!(work);
+        let (entry_id, delivery_count) = (delivery.entry_id, delivery.delivery_count);
+        let mut work = std::pin::pin!(handler(delivery));
         let result = match ctx.keep_alive {
             None => work.await,
             Some(period) => {
@@ -131,19 +125,17 @@ async fn run_delivery(ctx: Arc<TaskCtx>, handler: DynHandler, delivery: Delivery
             }
         };
         match result {
-            Ok(Ok(())) => ctx.ack(entry_id).await,
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "handler failed; the entry stays pending for a retry");
-                Outcome::Failed(err)
+            Ok(()) => ctx.ack(entry_id).await,
+            Err(err) if is_permanent(&*err) => {
+                tracing::warn!(error = %err, "handler failed permanently; the entry is dead-lettered");
+                Outcome::Permanent {
+                    error: err.to_string(),
+                    delivery_count,
+                }
             }
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_owned());
-                tracing::warn!(panic = %message, "handler panicked; the entry stays pending for a retry");
-                Outcome::Failed(format!("handler panicked: {message}"))
+            Err(err) => {
+                tracing::warn!(error = %err, "handler failed; the entry stays pending for a retry");
+                Outcome::Failed(err.to_string())
             }
         }
     }
@@ -195,6 +187,15 @@ impl Run {
                 self.ctx.labels.count(observe::FAILED, 1);
                 if let Some(entry_id) = entry_id {
                     self.remember_failure(entry_id, error);
+                }
+            }
+            Ok(Outcome::Permanent { error, delivery_count }) => {
+                self.report.failed += 1;
+                self.ctx.labels.count(observe::FAILED, 1);
+                if let Some(entry_id) = entry_id {
+                    // Remembered like any failure, so a replay skips it; parked by the main loop's next step.
+                    self.remember_failure(entry_id, error);
+                    self.permanent.push((entry_id, delivery_count));
                 }
             }
             Ok(Outcome::AckFailed) => {}

@@ -11,22 +11,37 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bus_core::forward::Forward;
 use bus_core::{Backend, Bus, Error, Result};
+use bus_runtime::{RecentUuids, SeenUuids};
 
 /// The backend a scenario runs on, and how time passes there.
 pub struct Rig {
     pub time: Time,
     backend: Arc<dyn Backend>,
+    seen: Arc<dyn SeenUuids>,
     /// Whatever must outlive the scenario for the backend to work (a test server, killed on drop).
     _guard: Option<Box<dyn Any + Send>>,
 }
 
 impl Rig {
+    /// A rig whose dedup store is an in-memory [`RecentUuids`].
     pub fn new(backend: Arc<dyn Backend>, time: Time, guard: Option<Box<dyn Any + Send>>) -> Rig {
         Rig {
             time,
             backend,
+            seen: Arc::new(RecentUuids::new(1_000)),
             _guard: guard,
         }
+    }
+
+    /// The dedup store the backend offers (`RedisDedup` on Redis).
+    pub fn with_seen(mut self, seen: Arc<dyn SeenUuids>) -> Rig {
+        self.seen = seen;
+        self
+    }
+
+    /// The dedup store for `DedupLayer`s of this rig's scenarios.
+    pub fn seen(&self) -> Arc<dyn SeenUuids> {
+        Arc::clone(&self.seen)
     }
 
     /// A bus on the rig's backend (every call shares the same data).
@@ -170,6 +185,45 @@ impl Forward for FlakyBackend {
             return Err(Error::Connection {
                 operation: "XREAD".into(),
                 message: "injected failure".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Wraps a backend and fails the first `n` acks (XACK) with a non-retryable error, as a connection lost right
+/// after the work succeeded would: the entry stays pending and is delivered again.
+#[derive(Clone, Debug)]
+pub struct LosingAcks {
+    pub inner: Arc<dyn Backend>,
+    pub to_lose: Arc<AtomicU64>,
+}
+
+impl LosingAcks {
+    pub fn new(inner: Arc<dyn Backend>, n: u64) -> LosingAcks {
+        LosingAcks {
+            inner,
+            to_lose: Arc::new(AtomicU64::new(n)),
+        }
+    }
+}
+
+#[async_trait]
+impl Forward for LosingAcks {
+    fn inner(&self) -> &dyn Backend {
+        &*self.inner
+    }
+
+    async fn before(&self, method: &'static str) -> Result<()> {
+        let lose = method == "ack"
+            && self
+                .to_lose
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if lose {
+            return Err(Error::Backend {
+                message: "injected: the ack was lost".into(),
+                retryable: false,
             });
         }
         Ok(())

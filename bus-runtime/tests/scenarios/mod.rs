@@ -10,6 +10,7 @@
 pub mod agent;
 pub mod crash;
 pub mod retention;
+pub mod stack;
 pub mod subscription;
 pub mod worker;
 
@@ -52,6 +53,14 @@ macro_rules! all {
             }
             retention {
                 publishing_applies_the_family_bound_and_idle_expiry,
+            }
+            stack {
+                a_payload_that_does_not_decode_is_dead_lettered_after_one_delivery,
+                a_permanent_error_is_dead_lettered_after_one_delivery,
+                dedup_skips_a_redelivered_uuid,
+                a_tower_timeout_fails_a_slow_handler_so_it_is_retried,
+                a_panic_in_a_stack_is_a_failed_delivery_that_is_retried,
+                a_tower_rate_limit_is_one_limit_for_all_the_concurrent_handlers,
             }
         }
     };

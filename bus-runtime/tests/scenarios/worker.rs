@@ -13,14 +13,14 @@ use serde_json::json;
 
 use crate::common::{Rig, Time};
 
-const GROUP: &str = "workers";
+pub(crate) const GROUP: &str = "workers";
 
 /// Handler calls per message UUID, with the delivery count each call saw.
 #[derive(Clone, Default)]
-struct Calls(Arc<Mutex<HashMap<Uuid, Vec<u64>>>>);
+pub(crate) struct Calls(Arc<Mutex<HashMap<Uuid, Vec<u64>>>>);
 
 impl Calls {
-    fn record(&self, delivery: &Delivery) {
+    pub(crate) fn record(&self, delivery: &Delivery) {
         self.0
             .lock()
             .unwrap()
@@ -29,7 +29,7 @@ impl Calls {
             .push(delivery.delivery_count);
     }
 
-    fn of(&self, uuid: Uuid) -> Vec<u64> {
+    pub(crate) fn of(&self, uuid: Uuid) -> Vec<u64> {
         self.0.lock().unwrap().get(&uuid).cloned().unwrap_or_default()
     }
 
@@ -47,7 +47,7 @@ impl Calls {
     }
 }
 
-fn fast_config(t: Time) -> WorkerConfig {
+pub(crate) fn fast_config(t: Time) -> WorkerConfig {
     WorkerConfig::new()
         .read_block(t.ms(50))
         .retry_backoff(Backoff::new(t.ms(100), t.secs(1)))
@@ -58,7 +58,7 @@ fn fast_config(t: Time) -> WorkerConfig {
         .shutdown_timeout(t.secs(1))
 }
 
-async fn publish(bus: &Bus, topic: &Topic, payload: serde_json::Value) -> (Uuid, EntryId) {
+pub(crate) async fn publish(bus: &Bus, topic: &Topic, payload: serde_json::Value) -> (Uuid, EntryId) {
     let message = Message::new(&payload).unwrap();
     let published = bus.publish_message(topic, &message).await.unwrap();
     (message.id(), published.entry_id)
@@ -73,11 +73,11 @@ async fn topic_with_group(bus: &Bus) -> Topic {
     topic
 }
 
-async fn pending_count(bus: &Bus, topic: &Topic) -> u64 {
+pub(crate) async fn pending_count(bus: &Bus, topic: &Topic) -> u64 {
     bus.backend().pending_summary(topic, GROUP).await.unwrap().count
 }
 
-async fn dead_letters(bus: &Bus, topic: &Topic) -> Vec<(Uuid, DeadLetter)> {
+pub(crate) async fn dead_letters(bus: &Bus, topic: &Topic) -> Vec<(Uuid, DeadLetter)> {
     let dead = dead_letter_topic(topic, GROUP).unwrap();
     bus.backend()
         .range(&dead, RangeBound::MIN, RangeBound::MAX, None)
