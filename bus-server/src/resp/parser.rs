@@ -195,7 +195,9 @@ impl RequestParser {
         if cr + 2 > buf.len() {
             return Ok(None);
         }
-        let number = parse_i64(&buf[1..cr]);
+        // A line ending at the very start (`\r\n` where a bulk header belongs) has no number; the caller then
+        // reports the missing `$`, as Redis checks the type byte before the number.
+        let number = buf.get(1..cr).and_then(parse_i64);
         Ok(Some(number))
     }
 
@@ -321,6 +323,19 @@ mod tests {
             let (_, err) = parse_all(input);
             assert_eq!(err.map(ProtocolError::message).as_deref(), Some(message), "{input:?}");
         }
+    }
+
+    /// Found by the `resp_request` fuzz target: a header `*2\r3\r\n` skips two bytes after its `\r`, leaving
+    /// a bare `\r\n` where the first bulk header belongs; parsing its number used to panic.
+    #[test]
+    fn a_line_ending_where_a_bulk_header_belongs_is_a_missing_dollar() {
+        let (requests, err) = parse_all(b"*2\r3\r\n$3\r\nSET\r\n");
+        assert!(requests.is_empty());
+        assert_eq!(err, Some(ProtocolError::ExpectedDollar(b'\r')));
+        assert_eq!(
+            ProtocolError::ExpectedDollar(b'\r').message(),
+            "ERR Protocol error: expected '$', got '\r'"
+        );
     }
 
     #[test]
