@@ -38,7 +38,8 @@
 //!
 //! # Beyond the `Backend` trait: what a Redis server in front of this backend needs
 //! - Keys of other types, each with the few commands that make type checks behave as in Redis: strings
-//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get)), lists ([`push`](MemoryBackend::push),
+//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get), [`incr_by`](MemoryBackend::incr_by),
+//!   [`append_string`](MemoryBackend::append_string)), lists ([`push`](MemoryBackend::push),
 //!   [`lrange`](MemoryBackend::lrange), …), sets ([`sadd`](MemoryBackend::sadd), …) and hashes
 //!   ([`hset`](MemoryBackend::hset), …). A key holds one value of one type; a stream command on another type
 //!   fails with [`Error::WrongType`], and so does a command of another type on a stream.

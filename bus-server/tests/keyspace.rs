@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{PROTOCOLS, Pair, hello};
+use common::{PROTOCOLS, Pair, bulk_set as sorted, hello};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn del_exists_type_dbsize() {
@@ -119,17 +119,6 @@ async fn keys_patterns() {
         assert_eq!(actual, expected, "KEYS {pattern}");
     }
     pair.script(&[&["KEYS"], &["KEYS", "a", "b"]]).await;
-}
-
-/// The bulk strings of a flat reply, as a set (for replies in no particular order).
-fn sorted(reply: Vec<u8>) -> BTreeSet<String> {
-    let text = String::from_utf8(reply).unwrap();
-    let lines: Vec<&str> = text.split("\r\n").collect();
-    lines
-        .windows(2)
-        .filter(|pair| pair[0].starts_with('$'))
-        .map(|pair| pair[1].to_owned())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

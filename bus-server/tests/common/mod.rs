@@ -304,3 +304,14 @@ pub fn mask_id(reply: &[u8]) -> String {
         None => text,
     }
 }
+
+/// The bulk strings of a reply, as a set (for replies in no particular order: KEYS, SCAN).
+pub fn bulk_set(reply: Vec<u8>) -> std::collections::BTreeSet<String> {
+    let text = String::from_utf8(reply).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    lines
+        .windows(2)
+        .filter(|pair| pair[0].starts_with('$'))
+        .map(|pair| pair[1].to_owned())
+        .collect()
+}
