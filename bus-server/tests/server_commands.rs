@@ -349,12 +349,3 @@ async fn exec_is_atomic_with_respect_to_other_clients() {
     }
     server.shutdown().await;
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_is_refused_until_supported() {
-    let server = common::bus(bus_server::ServerConfig::new()).await;
-    let mut conn = common::Raw::tcp(&server).await;
-    let reply = String::from_utf8(conn.cmd(&["WATCH", "s"]).await).unwrap();
-    assert!(reply.starts_with("-ERR WATCH is not supported"), "{reply}");
-    server.shutdown().await;
-}

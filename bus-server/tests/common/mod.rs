@@ -315,3 +315,15 @@ pub fn bulk_set(reply: Vec<u8>) -> std::collections::BTreeSet<String> {
         .map(|pair| pair[1].to_owned())
         .collect()
 }
+
+/// Waits until INFO reports this many blocked clients.
+pub async fn wait_blocked(conn: &mut Raw, count: usize) {
+    for _ in 0..500 {
+        let info = String::from_utf8(conn.cmd(&["INFO", "clients"]).await).unwrap();
+        if info.contains(&format!("blocked_clients:{count}\r\n")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never saw {count} blocked clients");
+}
