@@ -12,10 +12,13 @@
 
 mod common;
 
-use common::{PROTOCOLS, Pair, hello, wait_blocked};
+use common::{PROTOCOLS, Pair, XREAD_S, hello, wait_blocked};
+
+/// Commands, each a command line.
+type Script<'a> = &'a [&'a [&'a str]];
 
 /// `WATCH k`, then `change` from this connection or another, then `MULTI; PING; EXEC` on both servers.
-async fn watch_then(pair: &mut Pair, setup: &[&[&str]], change: &[&[&str]], from_other: bool) {
+async fn watch_then(pair: &mut Pair, setup: Script<'_>, change: Script<'_>, from_other: bool) {
     pair.script(setup).await;
     pair.check(&["WATCH", "k"]).await;
     if from_other {
@@ -39,9 +42,9 @@ async fn exec_aborts_when_a_watched_key_was_touched() {
     let Some(mut pair) = Pair::start("exec_aborts_when_touched").await else {
         return;
     };
-    let string: &[&[&str]] = &[&["SET", "k", "v"]];
-    let stream: &[&[&str]] = &[&["XADD", "k", "1-1", "f", "v"]];
-    let cases: &[(&[&[&str]], &[&[&str]])] = &[
+    let string: Script = &[&["SET", "k", "v"]];
+    let stream: Script = &[&["XADD", "k", "1-1", "f", "v"]];
+    let cases: &[(Script, Script)] = &[
         (&[], &[]),
         (string, &[&["GET", "k"]]),
         (string, &[&["SET", "k", "w"]]),
@@ -155,20 +158,14 @@ async fn blocked_readers_see_what_exec_left() {
         return;
     };
     let (mut bus_reader, mut redis_reader) = pair.connect().await;
-    let transactions: &[&[&[&str]]] = &[
+    let transactions: &[Script] = &[
         // Both entries at once, not the first alone.
         &[&["XADD", "s", "1-1", "f", "a"], &["XADD", "s", "2-1", "f", "b"]],
         // Appended then deleted: the reader is not woken, and is served by the next append.
         &[&["XADD", "s", "3-1", "f", "c"], &["DEL", "s"]],
     ];
     for transaction in transactions {
-        for reader in [&mut bus_reader, &mut redis_reader] {
-            reader
-                .send_command(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
-                .await;
-        }
-        wait_blocked(&mut pair.bus_conn, 1).await;
-        wait_blocked(&mut pair.redis_conn, 1).await;
+        pair.block_both(&mut bus_reader, &mut redis_reader, XREAD_S).await;
         pair.check(&["MULTI"]).await;
         pair.script(transaction).await;
         pair.check(&["EXEC"]).await;

@@ -327,3 +327,17 @@ pub async fn wait_blocked(conn: &mut Raw, count: usize) {
     }
     panic!("never saw {count} blocked clients");
 }
+
+impl Pair {
+    /// Sends a blocking command on a reader of each server and waits until both servers count one blocked client.
+    pub async fn block_both(&mut self, bus_reader: &mut Raw, redis_reader: &mut Raw, args: &[&[u8]]) {
+        for reader in [bus_reader, redis_reader] {
+            reader.send_command(args).await;
+        }
+        wait_blocked(&mut self.bus_conn, 1).await;
+        wait_blocked(&mut self.redis_conn, 1).await;
+    }
+}
+
+/// `XREAD BLOCK 0 STREAMS s $`.
+pub const XREAD_S: &[&[u8]] = &[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"];
