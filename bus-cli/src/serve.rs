@@ -38,6 +38,11 @@ pub(crate) struct ServeArgs {
     /// A client whose unread input grows beyond this many bytes is disconnected.
     #[arg(long, default_value_t = 1024 * 1024 * 1024)]
     client_query_buffer_limit: usize,
+    /// Run on a clock that moves only when a client sends BUS.CLOCK ADVANCE <milliseconds> (BUS.CLOCK NOW reads
+    /// it). Ids of XADD *, idle times, key TTLs and BLOCK timeouts all follow it, so tests in any language drive
+    /// time deterministically. Without this flag BUS.CLOCK is an unknown command, as on Redis.
+    #[arg(long)]
+    controllable_clock: bool,
 }
 
 fn parse_user(text: &str) -> Result<(String, String), String> {
@@ -52,7 +57,8 @@ impl ServeArgs {
         let mut config = ServerConfig::new()
             .max_clients(self.maxclients)
             .max_bulk_len(self.proto_max_bulk_len)
-            .query_buffer_limit(self.client_query_buffer_limit);
+            .query_buffer_limit(self.client_query_buffer_limit)
+            .controllable_clock(self.controllable_clock);
         config = if self.port == 0 {
             config.no_tcp()
         } else {

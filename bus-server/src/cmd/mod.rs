@@ -3,6 +3,7 @@
 pub(crate) mod append;
 pub(crate) mod auth;
 pub(crate) mod client;
+pub(crate) mod clock;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod dbsize;

@@ -83,12 +83,18 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::xtrim::SPEC,
 ];
 
-/// The command of this name (any case).
+/// This server's extension commands, which exist only when enabled (`BUS.CLOCK`: with the controllable clock).
+pub(crate) static EXTENSIONS: &[&CommandSpec] = &[&cmd::clock::SPEC];
+
+/// The commands a server has: Redis's, plus the extensions when it enables them.
+pub(crate) fn table(extensions: bool) -> impl Iterator<Item = &'static CommandSpec> {
+    let extensions: &[&CommandSpec] = if extensions { EXTENSIONS } else { &[] };
+    COMMANDS.iter().chain(extensions).copied()
+}
+
+/// The command of this name (any case), extensions included: the dispatcher refuses a disabled one.
 pub(crate) fn find(name: &[u8]) -> Option<&'static CommandSpec> {
-    COMMANDS
-        .iter()
-        .copied()
-        .find(|spec| spec.name.as_bytes().eq_ignore_ascii_case(name))
+    table(true).find(|spec| spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The command a request runs and its full name (`client|setname`), or Redis's unknown command or unknown
