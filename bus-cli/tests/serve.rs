@@ -78,6 +78,8 @@ fn serve_help_lists_the_flags() {
         "--proto-max-bulk-len",
         "--controllable-clock",
         "BUS.CLOCK ADVANCE",
+        "--stream-node-max-entries",
+        "--stream-node-max-bytes",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+pub use bus_memory::NodeLayout;
+
 /// A password, never printed: `Debug` shows `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
@@ -91,6 +93,9 @@ pub struct ServerConfig {
     /// Run the databases on a clock that moves only when a client sends `BUS.CLOCK ADVANCE <ms>` (and enable
     /// that command, which otherwise does not exist). See [`controllable_clock`](Self::controllable_clock).
     pub controllable_clock: bool,
+    /// `stream-node-max-entries` and `stream-node-max-bytes` at start (Redis's defaults, 100 entries and 4096
+    /// bytes); `CONFIG SET` changes them while the server runs.
+    pub node_layout: NodeLayout,
 }
 
 impl Default for ServerConfig {
@@ -109,6 +114,7 @@ impl ServerConfig {
             users: Vec::new(),
             limits: Limits::default(),
             controllable_clock: false,
+            node_layout: NodeLayout::REDIS_DEFAULT,
         }
     }
 
@@ -185,6 +191,21 @@ impl ServerConfig {
     /// ```
     pub fn controllable_clock(mut self, enabled: bool) -> ServerConfig {
         self.controllable_clock = enabled;
+        self
+    }
+
+    /// `stream-node-max-entries` and `stream-node-max-bytes` at start: how many entries, and how many bytes of
+    /// listpack, a stream node takes before the next append opens another (see [`NodeLayout`]). Approximate
+    /// trims remove whole nodes, so they remove what Redis removes when both servers have the same layout.
+    ///
+    /// ```
+    /// use bus_server::{NodeLayout, ServerConfig};
+    /// let config = ServerConfig::new().node_layout(NodeLayout { max_entries: 10, max_bytes: 0 });
+    /// assert_eq!(ServerConfig::new().node_layout, NodeLayout::REDIS_DEFAULT);
+    /// # let _ = config;
+    /// ```
+    pub fn node_layout(mut self, layout: NodeLayout) -> ServerConfig {
+        self.node_layout = layout;
         self
     }
 

@@ -51,7 +51,7 @@ mod server;
 mod settings;
 mod shared;
 
-pub use config::{Limits, Password, ServerConfig, User};
+pub use config::{Limits, NodeLayout, Password, ServerConfig, User};
 pub use error::ServerError;
 pub use server::Server;
 pub use shared::DATABASES;

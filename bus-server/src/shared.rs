@@ -109,6 +109,12 @@ impl Shared {
         }
     }
 
+    /// Gives every database the node layout of the settings (at start, and after CONFIG SET changed it).
+    pub(crate) fn apply_node_layout(&self) -> bus_core::Result<()> {
+        let layout = self.settings.node_layout();
+        self.databases.iter().try_for_each(|db| db.set_node_layout(layout))
+    }
+
     /// Whether the extension commands exist (`BUS.CLOCK`): only with the controllable clock.
     pub(crate) fn extensions(&self) -> bool {
         self.clock.is_manual()

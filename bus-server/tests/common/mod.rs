@@ -228,10 +228,11 @@ impl Pair {
         Pair::start_with(test, ServerConfig::new(), &[]).await
     }
 
-    /// Both servers, configured alike by the caller.
+    /// Both servers, configured alike by the caller; both lay out stream nodes by 100 entries whatever their
+    /// size (`stream-node-max-bytes 0`, as [`RealRedis::start`] starts Redis).
     pub async fn start_with(test: &str, config: ServerConfig, redis_args: &[&str]) -> Option<Pair> {
         let redis = RealRedis::start(test, redis_args)?;
-        let server = bus(config).await;
+        let server = bus(config.node_layout(bus_server::NodeLayout::HUNDRED_ENTRIES)).await;
         let bus_conn = Raw::tcp(&server).await;
         let redis_conn = Raw::unix(&redis.socket).await;
         Some(Pair {
