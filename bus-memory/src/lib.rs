@@ -47,6 +47,7 @@
 //!   [`del`](MemoryBackend::del), [`dbsize`](MemoryBackend::dbsize), [`flush`](MemoryBackend::flush),
 //!   [`keys`](MemoryBackend::keys), [`scan`](MemoryBackend::scan), [`rename`](MemoryBackend::rename), and
 //!   expiry on any key ([`pexpire_at`](MemoryBackend::pexpire_at), [`pttl`](MemoryBackend::pttl),
+//!   [`deadline`](MemoryBackend::deadline),
 //!   [`persist`](MemoryBackend::persist)). Keys are [`Topic`]s: [`Topic::from_redis_key`] makes one of any
 //!   name Redis accepts.
 //! - [`watch`](MemoryBackend::watch): per-key versions for WATCH.
@@ -118,7 +119,7 @@ use crate::layout::NodeLimits;
 pub use crate::keys::{ScanOptions, ScanPage};
 pub use crate::keyspace::KeyType;
 pub use crate::transaction::{KeyWatch, WakeupHold};
-pub use crate::ttl::{ExpireCondition, KeyTtl};
+pub use crate::ttl::{ExpireCondition, KeyDeadline, KeyTtl};
 pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};
 pub use crate::unblock::{UnblockMode, Unblocker};
 

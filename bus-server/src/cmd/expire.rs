@@ -1,5 +1,6 @@
-//! `EXPIRE key seconds [NX|XX|GT|LT]` and `PEXPIRE key milliseconds [NX|XX|GT|LT]`: set a key's time to live,
-//! with Redis 7.0's option checks, overflow errors, and its rule that a deadline already past deletes the key.
+//! `EXPIRE key seconds [NX|XX|GT|LT]`, `PEXPIRE key milliseconds …`, `EXPIREAT key unix-seconds …` and
+//! `PEXPIREAT key unix-milliseconds …`: set a key's deadline, with Redis 7.0's option checks, overflow errors,
+//! and its rule that a deadline already past deletes the key. Relative times count from the databases' clock.
 
 use bus_memory::ExpireCondition;
 use bytes::Bytes;
@@ -30,12 +31,50 @@ pub(crate) const PEXPIRE: CommandSpec = CommandSpec::new(
 )
 .keys((1, 1, 1), KEYS);
 
+pub(crate) const EXPIREAT: CommandSpec = CommandSpec::new(
+    "expireat",
+    -3,
+    &["write", "fast"],
+    &["@keyspace", "@write", "@fast"],
+    doc(
+        "Sets a key's deadline as a Unix time in seconds.",
+        "1.2.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(expireat),
+)
+.keys((1, 1, 1), KEYS);
+
+pub(crate) const PEXPIREAT: CommandSpec = CommandSpec::new(
+    "pexpireat",
+    -3,
+    &["write", "fast"],
+    &["@keyspace", "@write", "@fast"],
+    doc(
+        "Sets a key's deadline as a Unix time in milliseconds.",
+        "2.6.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(pexpireat),
+)
+.keys((1, 1, 1), KEYS);
+
 async fn expire(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    set_deadline(client, args, 1000, "expire").await
+    set_deadline(client, args, 1000, true, "expire").await
 }
 
 async fn pexpire(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    set_deadline(client, args, 1, "pexpire").await
+    set_deadline(client, args, 1, true, "pexpire").await
+}
+
+async fn expireat(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    set_deadline(client, args, 1000, false, "expireat").await
+}
+
+async fn pexpireat(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    set_deadline(client, args, 1, false, "pexpireat").await
 }
 
 /// The NX, XX, GT and LT options, checked for compatibility as Redis checks them (before the amount).
@@ -69,15 +108,20 @@ fn conditions(options: &[Bytes]) -> Result<ExpireCondition, Reply> {
     Ok(found)
 }
 
-/// Redis's `expireGenericCommand`: options, then the amount and its overflow against the clock, then the key
+/// Redis's `expireGenericCommand`: options, then the amount and its overflow (against the clock for a relative
+/// time), then the key
 /// (bus-memory applies the conditions, and deletes the key for a deadline already past).
-async fn set_deadline(client: &mut Client, args: &[Bytes], unit_ms: i64, name: &str) -> CmdResult {
+async fn set_deadline(client: &mut Client, args: &[Bytes], unit_ms: i64, relative: bool, name: &str) -> CmdResult {
     let condition = conditions(&args[3..])?;
     let invalid = || Reply::error(format!("ERR invalid expire time in '{name}' command"));
     let amount = integer(&args[2])?;
-    let relative = amount.checked_mul(unit_ms).ok_or_else(invalid)?;
-    let now = i64::try_from(client.shared.clock.now_ms()).unwrap_or(i64::MAX);
-    let when = relative.checked_add(now).ok_or_else(invalid)?;
+    let ms = amount.checked_mul(unit_ms).ok_or_else(invalid)?;
+    let base = if relative {
+        i64::try_from(client.shared.clock.now_ms()).unwrap_or(i64::MAX)
+    } else {
+        0
+    };
+    let when = ms.checked_add(base).ok_or_else(invalid)?;
     let applied = existing_topic(&args[1]).is_some_and(|topic| client.db().pexpire_at(&topic, when, condition));
     Ok(Reply::Integer(i64::from(applied)))
 }
