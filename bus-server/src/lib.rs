@@ -33,7 +33,8 @@
 //! Every key command works on keys of any type, through bus-memory's keyspace: DEL/UNLINK, EXISTS, TYPE,
 //! KEYS, SCAN (MATCH, COUNT, TYPE), DBSIZE, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX, XX, GT, LT), TTL/PTTL,
 //! EXPIRETIME/PEXPIRETIME, PERSIST, RENAME/RENAMENX,
-//! FLUSHDB/FLUSHALL. Besides streams, strings (SET with NX/XX/GET/EX/PX/EXAT/PXAT/KEEPTTL, GET, INCR, APPEND),
+//! FLUSHDB/FLUSHALL. Besides streams, strings (SET with NX/XX/GET/EX/PX/EXAT/PXAT/KEEPTTL, SETEX, PSETEX, GET, INCR,
+//! APPEND),
 //! lists (LPUSH, RPUSH, LPOP, RPOP, LRANGE, LLEN), sets (SADD, SREM, SMEMBERS, SCARD, SISMEMBER) and hashes
 //! (HSET, HGET, HGETALL, HLEN, HDEL) exist, enough for type checks: a command on a key of another type answers
 //! `WRONGTYPE Operation against a key holding the wrong kind of value`, stream commands included. WATCH uses

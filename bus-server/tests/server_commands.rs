@@ -52,6 +52,8 @@ async fn command_info_matches_redis_for_every_command() {
         "xtrim",
         "rename",
         "renamenx",
+        "setex",
+        "psetex",
         "expireat",
         "pexpireat",
         "expiretime",

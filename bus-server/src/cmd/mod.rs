@@ -38,6 +38,7 @@ pub(crate) mod scan;
 pub(crate) mod scard;
 pub(crate) mod select;
 pub(crate) mod set;
+pub(crate) mod setex;
 pub(crate) mod sismember;
 pub(crate) mod smembers;
 pub(crate) mod srem;

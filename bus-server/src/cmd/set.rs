@@ -33,7 +33,7 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 
 /// Which expiry option was given, with its amount.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Unit {
+pub(crate) enum Unit {
     Seconds,
     Millis,
     UnixSeconds,
@@ -87,9 +87,10 @@ fn parse(args: &[Bytes]) -> Result<Parsed<'_>, Reply> {
     Ok(Parsed { options, expiry })
 }
 
-/// Redis's `getExpireMillisecondsOrReply`: a positive amount, made absolute, that does not overflow.
-fn deadline(client: &Client, unit: Unit, amount: &[u8]) -> Result<u64, Reply> {
-    let invalid = || Reply::error("ERR invalid expire time in 'set' command");
+/// Redis's `getExpireMillisecondsOrReply` for command `name`: a positive amount, made absolute, that does not
+/// overflow.
+pub(crate) fn deadline(client: &Client, unit: Unit, amount: &[u8], name: &str) -> Result<u64, Reply> {
+    let invalid = || Reply::error(format!("ERR invalid expire time in '{name}' command"));
     let amount = integer(amount)?;
     if amount <= 0 {
         return Err(invalid());
@@ -111,7 +112,7 @@ fn deadline(client: &Client, unit: Unit, amount: &[u8]) -> Result<u64, Reply> {
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
     let Parsed { mut options, expiry } = parse(args)?;
     if let Some((unit, amount)) = expiry {
-        options.expiry = SetExpiry::At(deadline(client, unit, amount)?);
+        options.expiry = SetExpiry::At(deadline(client, unit, amount, "set")?);
     }
     let key = topic(&args[1])?;
     let reply = client.db().set(&key, args[2].clone(), &options)?;

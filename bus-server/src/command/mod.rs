@@ -70,6 +70,8 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::scard::SPEC,
     &cmd::select::SPEC,
     &cmd::set::SPEC,
+    &cmd::setex::PSETEX,
+    &cmd::setex::SETEX,
     &cmd::sismember::SPEC,
     &cmd::smembers::SPEC,
     &cmd::srem::SPEC,
