@@ -88,6 +88,14 @@ async fn bus_clock_reads_and_advances_and_checks_its_arguments() {
         "refusals change nothing"
     );
     assert!(text(&conn.cmd(&["BUS.CLOCK", "HELP"]).await).contains("ADVANCE <milliseconds>"));
+    // TIME reads the same clock.
+    let at = start + 250;
+    let time = format!("{}", at / 1000);
+    let micros = format!("{}", at % 1000 * 1000);
+    assert_eq!(
+        text(&conn.cmd(&["TIME"]).await),
+        format!("*2\r\n${}\r\n{time}\r\n${}\r\n{micros}\r\n", time.len(), micros.len())
+    );
     assert!(text(&conn.cmd(&["COMMAND", "INFO", "bus.clock"]).await).contains("bus.clock|advance"));
     // Entry ids follow the clock: they stand still (the sequence grows) until it moves.
     let first = text(&conn.cmd(&["XADD", "s", "*", "f", "v"]).await);

@@ -52,6 +52,7 @@ async fn command_info_matches_redis_for_every_command() {
         "xtrim",
         "rename",
         "renamenx",
+        "time",
         "setex",
         "psetex",
         "expireat",
@@ -278,6 +279,7 @@ async fn function_flush_and_debug() {
         &["DEBUG", "help"],
         &["DEBUG", "sleep", "0"],
         &["DEBUG"],
+        &["TIME", "x"],
     ])
     .await;
 }

@@ -43,6 +43,7 @@ pub(crate) mod sismember;
 pub(crate) mod smembers;
 pub(crate) mod srem;
 pub(crate) mod stream_args;
+pub(crate) mod time;
 pub(crate) mod ttl;
 pub(crate) mod type_;
 pub(crate) mod xadd;

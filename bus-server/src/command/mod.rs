@@ -76,6 +76,7 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::smembers::SPEC,
     &cmd::srem::SPEC,
     &cmd::ttl::PTTL,
+    &cmd::time::SPEC,
     &cmd::ttl::EXPIRETIME,
     &cmd::ttl::PEXPIRETIME,
     &cmd::ttl::TTL,
