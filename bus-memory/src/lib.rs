@@ -38,7 +38,8 @@
 //!
 //! # Beyond the `Backend` trait: what a Redis server in front of this backend needs
 //! - Keys of other types, each with the few commands that make type checks behave as in Redis: strings
-//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get)), lists ([`push`](MemoryBackend::push),
+//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get), [`incr_by`](MemoryBackend::incr_by),
+//!   [`append_string`](MemoryBackend::append_string)), lists ([`push`](MemoryBackend::push),
 //!   [`lrange`](MemoryBackend::lrange), …), sets ([`sadd`](MemoryBackend::sadd), …) and hashes
 //!   ([`hset`](MemoryBackend::hset), …). A key holds one value of one type; a stream command on another type
 //!   fails with [`Error::WrongType`], and so does a command of another type on a stream.
@@ -46,6 +47,7 @@
 //!   [`del`](MemoryBackend::del), [`dbsize`](MemoryBackend::dbsize), [`flush`](MemoryBackend::flush),
 //!   [`keys`](MemoryBackend::keys), [`scan`](MemoryBackend::scan), [`rename`](MemoryBackend::rename), and
 //!   expiry on any key ([`pexpire_at`](MemoryBackend::pexpire_at), [`pttl`](MemoryBackend::pttl),
+//!   [`deadline`](MemoryBackend::deadline),
 //!   [`persist`](MemoryBackend::persist)). Keys are [`Topic`]s: [`Topic::from_redis_key`] makes one of any
 //!   name Redis accepts.
 //! - [`watch`](MemoryBackend::watch): per-key versions for WATCH.
@@ -71,6 +73,8 @@
 //! - Keys are UTF-8 text ([`Topic`]); Redis's binary keys that are not UTF-8 cannot be named. Values of strings,
 //!   lists, sets and hashes are binary.
 //! - Sorted sets are not emulated.
+//! - [`append_string`](MemoryBackend::append_string) does not refuse a string growing past 512 MB (Redis:
+//!   `ERR string exceeds maximum allowed size (proto-max-bulk-len)`).
 //! - SMEMBERS lists a set in insertion order except for Redis's intset case (at most 512 members, all integers),
 //!   which it lists in numeric order as Redis does; Redis's hashtable order is unspecified. HGETALL keeps
 //!   insertion order (Redis's listpack order for small hashes).
@@ -117,7 +121,7 @@ use crate::layout::NodeLimits;
 pub use crate::keys::{ScanOptions, ScanPage};
 pub use crate::keyspace::KeyType;
 pub use crate::transaction::{KeyWatch, WakeupHold};
-pub use crate::ttl::{ExpireCondition, KeyTtl};
+pub use crate::ttl::{ExpireCondition, KeyDeadline, KeyTtl};
 pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};
 pub use crate::unblock::{UnblockMode, Unblocker};
 
