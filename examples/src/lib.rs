@@ -27,3 +27,40 @@ pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, T::Err>
 pub fn bus_url() -> String {
     std::env::var("BUS_URL").unwrap_or_else(|_| "memory://".to_owned())
 }
+
+/// Runs an example's `body` until it ends, or until the process is asked to stop (Ctrl-C, or SIGTERM as `kill`
+/// and service managers send it), whichever comes first: `None` when interrupted, `body` then being dropped
+/// mid-way.
+///
+/// Either way it returns, so the example drops the topics it made: a run stopped early leaves nothing behind in
+/// Redis, as a run that finishes does. Work the example spawned (servers, producers, workers) is stopped by the
+/// caller before the topics are dropped, or it would write them again.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let answer = examples::or_interrupted(async { 42 }).await;
+/// assert_eq!(answer, Some(42));
+/// # }
+/// ```
+pub async fn or_interrupted<T>(body: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        output = body => Some(output),
+        () = interrupted() => {
+            println!("interrupted: cleaning up");
+            None
+        }
+    }
+}
+
+/// Resolves at the first SIGINT or SIGTERM; never when the handlers cannot be installed (the example then runs
+/// to its end, as before).
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+}
