@@ -8,6 +8,12 @@
 pub mod metrics;
 pub mod sse;
 
+/// The README's Rust blocks, compiled as this crate's doc-tests (`cargo test -p examples --doc`), so the README
+/// shows code that builds against the current API, with nothing hidden.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 /// The first 8 hex digits of a fresh UUID: examples suffix their topic names with it, so reruns on the same
 /// Redis server never see each other's entries.
 pub fn run_id() -> String {
