@@ -305,3 +305,8 @@ fn worker_pool_cleans_up_on_ctrl_c_while_workers_run() {
 fn metrics_example_cleans_up_on_ctrl_c_while_it_lingers() {
     interrupt_leaves_nothing("metrics", "serving for ", &[("METRICS_LINGER_SECS", "600")]);
 }
+
+#[test]
+fn agent_chat_cleans_up_on_ctrl_c_mid_conversation() {
+    interrupt_leaves_nothing("agent_chat", "[control] paused", &[]);
+}
