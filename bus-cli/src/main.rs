@@ -1,12 +1,24 @@
 //! `bus`: redis-cli for the bus. Every operation of the bus on any backend (`--url`, default `BUS_URL`, else
-//! `memory://`), one line of JSON per command; errors print `{"error":{"kind":…,"message":…}}` and exit 1.
-//! `bus shell` reads commands from stdin (an interactive prompt on a terminal). `bus bench` runs the benchmark
-//! report (memory backend against `tokio::sync::mpsc`, and bus-redis against raw `redis` calls with a Redis URL).
-//! `bus serve` runs the memory backend behind the Redis protocol (crate `bus-server`).
+//! `memory://`), one line of JSON per command on stdout.
 //!
-//! The commands and their syntax are [`bus_command::Command`]'s: the same clap definitions parse the command
+//! - **Errors**: every error, of every command (`tail --follow` and `bus shell` included), is one line
+//!   `{"error":{"kind":…,"message":…}}` on stdout; a one-shot command then exits 1. `tail --follow` goes on after
+//!   an error it can wait out (the server restarting), and marks that line with `"retrying":true`.
+//! - **Payloads**: `publish` and `publish-batch` take a payload as JSON text, or `-` to read it from stdin, or
+//!   `@PATH` to read it from a file (for large payloads and pipes); a payload that is not JSON is refused with
+//!   `not valid JSON: …`.
+//! - **`memory://`**: each invocation gets a new, empty in-process bus, so a one-shot command that writes says on
+//!   stderr that nothing it wrote outlives it (`bus shell` keeps one bus for a session; `bus serve` keeps one
+//!   for any number of clients).
+//! - `bus shell` reads commands from stdin (an interactive prompt on a terminal); `exit` or `quit` ends it, and a
+//!   session read from a pipe exits 1 when any of its commands failed. `bus bench` runs the benchmark report
+//!   (memory backend against `tokio::sync::mpsc`, and bus-redis against raw `redis` calls with a Redis URL).
+//!   `bus serve` runs the memory backend behind the Redis protocol (crate `bus-server`).
+//!
+//! The commands and their syntax are `bus_command::Command`'s: the same clap definitions parse the command
 //! line, the shell's lines, and produce `--help`.
 
+mod payload;
 mod serve;
 mod shell;
 
@@ -40,8 +52,9 @@ struct Cli {
 enum Top {
     #[command(flatten)]
     Bus(Command),
-    /// Read commands from stdin, one per line (shell-style quoting, `#` comments, `sleep MS`), printing one JSON
-    /// line per command; an interactive prompt with history and `help` on a terminal.
+    /// Read commands from stdin, one per line (shell-style quoting, `#` comments, `sleep MS`, `exit`), printing
+    /// one JSON line per command; an interactive prompt with history and `help` on a terminal. Read from a pipe,
+    /// it exits 1 when any command failed.
     Shell,
     /// Benchmark the memory backend against a tokio mpsc baseline and, with a Redis URL (`--url` or
     /// `--redis-url`), bus-redis against raw `redis` crate calls and `redis-benchmark`: publish, batched
@@ -84,7 +97,7 @@ fn main() -> ExitCode {
         Top::Shell => shell::run(&runtime, &cli.url),
         Top::Bench(args) => bus_bench::run(&runtime, &cli.url, &args),
         Top::Serve(args) => serve::run(&runtime, &args),
-        Top::Bus(command) => run_one(&runtime, &cli.url, &command),
+        Top::Bus(command) => run_one(&runtime, &cli.url, command),
     }
 }
 
@@ -94,7 +107,11 @@ pub(crate) fn print_line(value: &Value) -> bool {
     writeln!(out, "{value}").and_then(|()| out.flush()).is_ok()
 }
 
-fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> ExitCode {
+fn run_one(runtime: &tokio::runtime::Runtime, url: &str, mut command: Command) -> ExitCode {
+    if let Err(err) = payload::resolve(&mut command, payload::Stdin::Free) {
+        print_line(&error_json(&err));
+        return ExitCode::FAILURE;
+    }
     let bus = match runtime.block_on(bus::connect(url)) {
         Ok(bus) => bus,
         Err(err) => {
@@ -106,7 +123,7 @@ fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> E
         topic,
         count,
         follow: true,
-    }) = command
+    }) = &command
     {
         return follow(
             runtime,
@@ -117,6 +134,9 @@ fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> E
     match runtime.block_on(command.run(bus.backend().as_ref())) {
         Ok(output) => {
             print_line(&output.to_json());
+            if command.writes() && matches!(bus::BackendKind::of_url(url), Ok(bus::BackendKind::Memory)) {
+                let _ = writeln!(std::io::stderr(), "{MEMORY_NOTE}");
+            }
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -126,11 +146,16 @@ fn run_one(runtime: &tokio::runtime::Runtime, url: &str, command: &Command) -> E
     }
 }
 
+/// What a one-shot command that wrote to `memory://` says on stderr: the next invocation starts from nothing.
+const MEMORY_NOTE: &str = "bus: note: memory:// is a new, empty bus for each command, so nothing written here is \
+                           kept; use --url redis://… (or BUS_URL), a `bus serve` server, or `bus shell`";
+
 /// How long one read of `tail --follow` blocks.
 const FOLLOW_BLOCK: Duration = Duration::from_secs(5);
 
-/// `tail --follow`: one line per entry until interrupted (or stdout closes). Retryable errors (the server going
-/// away) are reported on stderr and retried from the same position; others print the error line and exit 1.
+/// `tail --follow`: one line per entry until interrupted (or stdout closes). Errors are lines of the one error
+/// form on stdout: one it can wait out (the server going away) carries `"retrying":true` and is retried from the
+/// same position; any other ends the command with exit 1.
 fn follow(runtime: &tokio::runtime::Runtime, bus: &bus::Bus, mut follow: Follow) -> ExitCode {
     loop {
         match runtime.block_on(follow.next_batch(bus.backend().as_ref())) {
@@ -142,7 +167,9 @@ fn follow(runtime: &tokio::runtime::Runtime, bus: &bus::Bus, mut follow: Follow)
                 }
             }
             Err(err) if err.is_retryable() => {
-                let _ = writeln!(std::io::stderr(), "{} (retrying)", error_json(&err));
+                if !print_line(&retrying_json(&err)) {
+                    return ExitCode::SUCCESS;
+                }
                 std::thread::sleep(Duration::from_millis(500));
             }
             Err(err) => {
@@ -151,4 +178,13 @@ fn follow(runtime: &tokio::runtime::Runtime, bus: &bus::Bus, mut follow: Follow)
             }
         }
     }
+}
+
+/// The error line of an error `tail --follow` waits out: `{"error":{…},"retrying":true}`.
+fn retrying_json(err: &bus::Error) -> Value {
+    let mut line = error_json(err);
+    if let Value::Object(map) = &mut line {
+        map.insert("retrying".to_owned(), Value::Bool(true));
+    }
+    line
 }

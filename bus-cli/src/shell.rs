@@ -1,6 +1,11 @@
 //! `bus shell`: commands from stdin, one JSON line each; an interactive prompt on a terminal.
+//!
+//! `help` (and `COMMAND --help`) prints text, on a terminal or not, since a person asked for it; `exit` or `quit`
+//! ends the session, as the end of stdin does. Read from a pipe, the session exits 1 when any command printed an
+//! error, so a script of commands fails as a whole the way `sh -e` would report it (it still runs every line,
+//! since a later line may be the clean-up); an interactive session exits 0.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,17 +16,18 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
-use crate::print_line;
+use crate::{payload, print_line};
 
 /// A line of the shell: a bus command, or one of the shell's own.
 #[derive(Debug, Parser)]
 #[command(
     name = "bus shell",
-    about = "The commands of `bus shell`: every bus command, plus `sleep MS`.",
+    about = "The commands of `bus shell`: every bus command, plus `sleep MS` and `exit`.",
     no_binary_name = true,
     disable_version_flag = true,
     after_help = "One command per line, quoted like a POSIX shell; `#` starts a comment. Every command prints one \
-                  line of JSON. `help COMMAND` or `COMMAND --help` describes a command."
+                  line of JSON; read from a pipe, the shell exits 1 if any of them failed. `help COMMAND` or \
+                  `COMMAND --help` describes a command; payloads can be @FILE."
 )]
 struct ShellLine {
     #[command(subcommand)]
@@ -37,6 +43,9 @@ enum ShellCommand {
         /// Milliseconds.
         ms: u64,
     },
+    /// End the session (also `quit`; the end of stdin does the same).
+    #[command(alias = "quit")]
+    Exit,
 }
 
 /// The shell's state: the URL and, once connected, the bus (kept for the whole session, so `memory://` is one
@@ -46,6 +55,8 @@ struct Session<'a> {
     url: &'a str,
     bus: Option<Bus>,
     interactive: bool,
+    /// Whether any command printed an error (a piped session then exits 1).
+    failed: bool,
 }
 
 /// What a line produced.
@@ -54,8 +65,12 @@ enum Reply {
     Nothing,
     /// One JSON line.
     Json(Value),
-    /// Help text (printed as text on a terminal, as a JSON string otherwise).
+    /// One JSON error line.
+    Failed(Value),
+    /// Help text, printed as text.
     Help(String),
+    /// `exit` or `quit`.
+    Exit,
 }
 
 impl Session<'_> {
@@ -76,7 +91,7 @@ impl Session<'_> {
         let words = match bus_command::split(trimmed) {
             Ok(words) if words.is_empty() => return Reply::Nothing,
             Ok(words) => words,
-            Err(err) => return Reply::Json(err.to_json()),
+            Err(err) => return Reply::Failed(err.to_json()),
         };
         let command = match ShellLine::try_parse_from(words) {
             Ok(line) => line.command,
@@ -85,39 +100,50 @@ impl Session<'_> {
                 return if err.is_help() {
                     Reply::Help(err.message().to_owned())
                 } else {
-                    Reply::Json(err.to_json())
+                    Reply::Failed(err.to_json())
                 };
             }
         };
-        Reply::Json(match command {
+        match command {
+            ShellCommand::Exit => Reply::Exit,
             ShellCommand::Sleep { ms } => {
                 std::thread::sleep(Duration::from_millis(ms));
-                Value::Null
+                Reply::Json(Value::Null)
             }
-            ShellCommand::Bus(Command::Tail(Tail { follow: true, .. })) => error_parts_json(
+            ShellCommand::Bus(Command::Tail(Tail { follow: true, .. })) => Reply::Failed(error_parts_json(
                 "invalid_argument",
                 "tail --follow is not available in the shell: run `bus tail TOPIC --follow`",
-            ),
-            ShellCommand::Bus(command) => match self.bus() {
-                Ok(bus) => {
-                    let bus = bus.clone();
-                    self.runtime.block_on(command.execute_json(bus.backend().as_ref()))
+            )),
+            ShellCommand::Bus(mut command) => {
+                if let Err(err) = payload::resolve(&mut command, payload::Stdin::Script) {
+                    return Reply::Failed(error_json(&err));
                 }
-                Err(err) => error_json(&err),
-            },
-        })
+                let bus = match self.bus() {
+                    Ok(bus) => bus.clone(),
+                    Err(err) => return Reply::Failed(error_json(&err)),
+                };
+                match self.runtime.block_on(command.run(bus.backend().as_ref())) {
+                    Ok(output) => Reply::Json(output.to_json()),
+                    Err(err) => Reply::Failed(error_json(&err)),
+                }
+            }
+        }
     }
 
-    /// Prints a reply; false when stdout is gone.
-    fn print(&self, reply: Reply) -> bool {
+    /// Prints a reply; false when the session ends (`exit`, or stdout is gone).
+    fn print(&mut self, reply: Reply) -> bool {
         match reply {
             Reply::Nothing => true,
+            Reply::Exit => false,
             Reply::Json(value) => print_line(&value),
-            Reply::Help(text) if self.interactive => {
-                println!("{text}");
-                true
+            Reply::Failed(value) => {
+                self.failed = true;
+                print_line(&value)
             }
-            Reply::Help(text) => print_line(&Value::String(text)),
+            Reply::Help(text) => {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", text.trim_end()).and_then(|()| out.flush()).is_ok()
+            }
         }
     }
 }
@@ -129,6 +155,7 @@ pub(crate) fn run(runtime: &Runtime, url: &str) -> ExitCode {
         url,
         bus: None,
         interactive: std::io::stdin().is_terminal(),
+        failed: false,
     };
     // Connect up front (a memory:// session is this one bus); a failure is reported by the first command.
     let connected = session.bus().map(|_| ());
@@ -142,7 +169,11 @@ pub(crate) fn run(runtime: &Runtime, url: &str) -> ExitCode {
                 break;
             }
         }
-        ExitCode::SUCCESS
+        if session.failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -168,7 +199,7 @@ fn interactive(session: &mut Session<'_>, connect_error: Option<bus::Error>) -> 
         let _ = editor.load_history(path);
     }
     println!(
-        "bus shell on {} — `help` lists the commands, Ctrl-D quits",
+        "bus shell on {} — `help` lists the commands, `exit` or Ctrl-D quits",
         bus::redact_url(session.url)
     );
     if let Some(err) = connect_error {

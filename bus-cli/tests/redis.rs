@@ -249,7 +249,106 @@ fn the_shell_survives_a_server_restart() {
     // The new server started empty (no persistence).
     assert_eq!(send("len chat:r"), json!(1));
     drop(stdin);
-    assert!(child.wait().unwrap().success());
+    // Commands failed while the server was down, so the piped session reports failure.
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn tail_follow_reports_what_it_waits_out_as_json_on_stdout() {
+    let Some(mut server) = OwnServer::start("follow-restart") else {
+        return;
+    };
+    let url = server.url();
+    let mut child = bus()
+        .args(["--url", &url, "tail", "chat:f", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = line_reader(&mut child);
+    // Once an entry published now is printed, the follow is connected and reading: take the server away.
+    let (code, _) = run(&url, &["publish", "chat:f", r#"{"n":0}"#, "--entry-id", "1-0"]);
+    assert_eq!(code, 0);
+    assert_eq!(next_json(&lines, Duration::from_secs(30))["entry_id"], "1-0");
+    server.down();
+    let reply = next_json(&lines, Duration::from_secs(30));
+    assert_eq!(reply["retrying"], json!(true), "{reply}");
+    let error = reply["error"].as_object().unwrap();
+    assert!(error["kind"].is_string() && error["message"].is_string(), "{reply}");
+    server.up().unwrap();
+    // Once the server is back, new entries are printed; error lines may come before them.
+    let started = Instant::now();
+    let entry = loop {
+        let _ = run(&url, &["publish", "chat:f", r#"{"n":1}"#, "--entry-id", "5-0"]);
+        let line = next_json(&lines, Duration::from_secs(30));
+        if line.get("error").is_none() {
+            break line;
+        }
+        assert_eq!(line["retrying"], json!(true), "{line}");
+        assert!(started.elapsed() < Duration::from_secs(20), "no recovery: {line}");
+    };
+    assert_eq!(
+        (&entry["entry_id"], &entry["payload"]),
+        (&json!("5-0"), &json!({"n": 1}))
+    );
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "nothing on stderr");
+}
+
+#[test]
+fn block_values_redis_refuses_are_refused_on_redis_too() {
+    let Some(server) = TestRedis::start("block_values_redis_refuses_are_refused_on_redis_too") else {
+        return;
+    };
+    let t = format!("{}chat:block", server.prefix());
+    let out_of_range =
+        json!({"error": {"kind": "invalid_argument", "message": "ERR timeout is not an integer or out of range"}});
+    for block in ["18446744073709551615", "9223372036854775808"] {
+        assert_eq!(
+            run(server.url(), &["read", &t, "$", "--block", block]),
+            (1, vec![out_of_range.clone()])
+        );
+        assert_eq!(
+            run(server.url(), &["read-group", "g", "c", &t, ">", "--block", block]),
+            (1, vec![out_of_range.clone()])
+        );
+    }
+}
+
+#[test]
+fn a_payload_from_stdin_reaches_redis_as_given() {
+    let Some(server) = TestRedis::start("a_payload_from_stdin_reaches_redis_as_given") else {
+        return;
+    };
+    let t = format!("{}chat:stdin", server.prefix());
+    let big = format!(r#"{{"text":"{}"}}"#, "y".repeat(200_000));
+    let mut child = bus()
+        .args(["--url", server.url(), "publish", &t, "-", "--entry-id", "1-0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{big}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "",
+        "no memory:// note on Redis"
+    );
+    // Stored as the text given, less the line end.
+    let mut conn = server.raw().unwrap();
+    let entries: Vec<(String, Vec<(String, String)>)> =
+        redis::cmd("XRANGE").arg(&t).arg("-").arg("+").query(&mut conn).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].1[1], ("payload".to_owned(), big));
 }
 
 /// The redis-py example of the design notes (the README's "Topics and the wire format"), split in its producer half and its reader half (tail read, then group read and

@@ -104,3 +104,52 @@ impl Command {
         }
     }
 }
+
+impl Command {
+    /// Whether the command changes what the bus holds: appends, creates, deletes, trims, expiries, and the group
+    /// reads, acks and claims that move entries in and out of pending lists.
+    ///
+    /// The CLI warns when such a command runs alone on `memory://`, whose bus is gone when the command exits.
+    ///
+    /// ```
+    /// assert!(bus_command::parse_line("publish chat:1 '{}'")?.writes());
+    /// assert!(bus_command::parse_line("read-group g c chat:1 '>'")?.writes());
+    /// assert!(!bus_command::parse_line("range chat:1 - +")?.writes());
+    /// # Ok::<(), bus_command::ParseError>(())
+    /// ```
+    pub fn writes(&self) -> bool {
+        // No wildcard: a new command must say which it is.
+        match self {
+            Command::Append(_)
+            | Command::Publish(_)
+            | Command::PublishBatch(_)
+            | Command::GroupCreate(_)
+            | Command::GroupDestroy(_)
+            | Command::GroupSetId(_)
+            | Command::ConsumerCreate(_)
+            | Command::ConsumerDelete(_)
+            | Command::ConsumerDeleteIfIdle(_)
+            | Command::ReadGroup(_)
+            | Command::Ack(_)
+            | Command::Claim(_)
+            | Command::AutoClaim(_)
+            | Command::Delete(_)
+            | Command::Trim(_)
+            | Command::DropTopic(_)
+            | Command::ExpireTopic(_) => true,
+            Command::Lookup(_)
+            | Command::Range(_)
+            | Command::RevRange(_)
+            | Command::Read(_)
+            | Command::Tail(_)
+            | Command::ReadAfterMessage(_)
+            | Command::PendingSummary(_)
+            | Command::Pending(_)
+            | Command::Len(_)
+            | Command::TopicTtl(_)
+            | Command::StreamInfo(_)
+            | Command::GroupsInfo(_)
+            | Command::ConsumersInfo(_) => false,
+        }
+    }
+}

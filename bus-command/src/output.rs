@@ -179,8 +179,23 @@ impl Output {
 }
 
 /// `{"error":{"kind":…,"message":…}}` for a bus error (`kind` snake_case, `message` in Redis's wording).
+///
+/// A payload error is worded for the person who typed the payload: a command's payloads are JSON text, so
+/// `not valid JSON: …` (serde_json's reason and position) says what is wrong, where the library's message
+/// speaks of decoding into a type.
+///
+/// ```
+/// let err = bus_core::Message::from_json(bus_core::Uuid::nil(), "{oops").unwrap_err();
+/// assert_eq!(
+///     bus_command::error_json(&err)["error"],
+///     serde_json::json!({"kind": "payload", "message": "not valid JSON: key must be a string at line 1 column 2"})
+/// );
+/// ```
 pub fn error_json(err: &Error) -> Value {
-    error_parts_json(err.kind(), &err.to_string())
+    match err {
+        Error::Payload(reason) => error_parts_json(err.kind(), &format!("not valid JSON: {reason}")),
+        _ => error_parts_json(err.kind(), &err.to_string()),
+    }
 }
 
 /// `{"error":{"kind":…,"message":…}}`.

@@ -80,7 +80,7 @@ impl Message {
     }
 
     /// The message with header `name` set to `value` (replacing its value if it is already set), stored as an
-    /// extra field after `id` and `payload`. Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// extra field after `id` and `payload`. Fails with [`Error::InvalidArgument`]
     /// for the names `id` and `payload`, which would make the entry malformed.
     ///
     /// ```

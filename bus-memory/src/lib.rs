@@ -126,6 +126,32 @@ pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};
 pub use crate::unblock::{UnblockMode, Unblocker};
 
 /// The in-memory backend. Cloning it shares the same topics.
+///
+/// On a manual clock, ids and idle times are reproducible and time moves only when the test says so:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> bus_core::Result<()> {
+/// use std::time::Duration;
+///
+/// use bus_core::{Clock, GroupStart, Topic};
+/// use bus_memory::MemoryBackend;
+///
+/// let clock = Clock::manual(1_000);
+/// let backend = MemoryBackend::with_clock(clock.clone());
+/// let bus = backend.bus();
+/// let topic = Topic::chat_agent("DevAgent")?;
+/// let published = bus.publish(&topic, &serde_json::json!({"content": "hi"})).await?;
+/// assert_eq!(published.entry_id.to_string(), "1000-0");
+///
+/// bus.ensure_group(&topic, "g", GroupStart::Id(bus_core::EntryId::MIN)).await?;
+/// let mut consumer = bus.consumer(topic.clone(), "g", "c1");
+/// assert_eq!(consumer.read(10, None).await?.len(), 1);
+/// clock.advance(Duration::from_secs(60))?;
+/// // The test's view of the stream: entries, groups, pending entries and their idle times.
+/// let snapshot = backend.snapshot(&topic).await?.ok_or(bus_core::Error::syntax())?;
+/// assert_eq!(snapshot.groups[0].pending.len(), 1);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct MemoryBackend {
     inner: Arc<Inner>,

@@ -40,6 +40,19 @@ use crate::scripts::Scripts;
 ///
 /// Cheap to clone: clones share the connections. See the crate documentation for the key layout and the UUID
 /// index.
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> bus_core::Result<()> {
+/// use bus_redis::{RedisBackend, RedisOptions};
+///
+/// // Keys under `app:`, so several applications can share one server.
+/// let backend = RedisBackend::connect("redis://127.0.0.1:6379/0", RedisOptions::new().key_prefix("app:")).await?;
+/// let bus = bus_core::Bus::new(backend);
+/// let topic = bus_core::Topic::chat_agent("DevAgent")?;
+/// let published = bus.publish(&topic, &serde_json::json!({"content": "hi"})).await?;
+/// println!("published as entry {}", published.entry_id);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisBackend {
     inner: Arc<Inner>,

@@ -130,6 +130,31 @@ fn apply(paused: &mut bool, received: &Received) -> Option<Control> {
 }
 
 /// One replica of an agent.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> bus_core::Result<()> {
+/// use bus_runtime::{Agent, Control, Delivery, WorkerConfig};
+///
+/// let bus = bus_core::Bus::new(bus_memory::MemoryBackend::new());
+/// let agent = Agent::new(bus.clone(), "DevAgent", WorkerConfig::new())?;
+/// let (handled, mut contents) = tokio::sync::mpsc::unbounded_channel();
+/// let mut replica = agent
+///     .clone()
+///     .start("replica-1", move |delivery: Delivery| {
+///         let _ = handled.send(delivery.message.payload().to_owned());
+///         async { Ok::<(), bus_core::Error>(()) }
+///     })
+///     .await?;
+///
+/// // Every replica pauses: the inbox is not read, and what arrives meanwhile waits.
+/// agent.control(&Control::Pause).await?;
+/// replica.wait_paused(true).await;
+/// bus.publish(&agent.topics().inbox, &serde_json::json!({"content": "hi"})).await?;
+/// agent.control(&Control::Resume).await?;
+/// assert_eq!(contents.recv().await.as_deref(), Some(r#"{"content":"hi"}"#));
+/// replica.shutdown().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Agent {
     bus: Bus,

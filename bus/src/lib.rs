@@ -29,6 +29,36 @@
 //! An unknown scheme, or a scheme whose feature this build leaves out, fails with
 //! [`Error::InvalidArgument`] naming the scheme and the feature. Errors never quote the URL (only its scheme),
 //! so a password in it cannot leak; to log which backend is in use, print [`redact_url`]`(url)`.
+//!
+//! # Agents, workers and subscriptions: [`runtime`]
+//!
+//! A [`Bus`] is the handle for single calls. What agents run on top of it is the runtime, crate [`bus_runtime`],
+//! re-exported here as [`runtime`] (cargo feature `runtime`, on by default): a [`Worker`](runtime::Worker)
+//! consumes a topic through a consumer group with retries, dead letters and recovery of crashed consumers; a
+//! [`Subscription`](runtime::Subscription) tails topics as a fan-out stream that resumes without gaps; an
+//! [`Agent`](runtime::Agent) is a worker on its inbox that follows pause and resume on its control topic;
+//! [`Publisher`](runtime::Publisher) publishes with retention; handlers are closures or `tower` stacks
+//! ([`runtime::handler`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> bus::Result<()> {
+//! use bus::runtime::{Delivery, Worker, WorkerConfig};
+//!
+//! let bus = bus::connect("memory://").await?;
+//! let topic = bus::Topic::chat_agent("DevAgent")?;
+//! bus.publish(&topic, &serde_json::json!({"content": "hi"})).await?;
+//! let (handled, mut payloads) = tokio::sync::mpsc::unbounded_channel();
+//! // A new group starts at the beginning of the topic, so the worker sees the message published above.
+//! let worker = Worker::new(bus.clone(), topic, "DevAgent", "replica-1", WorkerConfig::new()).spawn(
+//!     move |delivery: Delivery| {
+//!         let _ = handled.send(delivery.message.payload().to_owned());
+//!         async { Ok::<(), bus::Error>(()) }
+//!     },
+//! );
+//! assert_eq!(payloads.recv().await.as_deref(), Some(r#"{"content":"hi"}"#));
+//! worker.shutdown().await?;
+//! # Ok(()) }
+//! ```
 
 pub use bus_core::*;
 
@@ -36,6 +66,8 @@ pub use bus_core::*;
 pub use bus_memory::{self, MemoryBackend};
 #[cfg(feature = "redis")]
 pub use bus_redis::{self, PublishMode, RedisBackend, RedisOptions, redact_url};
+#[cfg(feature = "runtime")]
+pub use bus_runtime as runtime;
 
 /// The backend a URL selects (see the [crate documentation](crate#urls)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -15,11 +15,9 @@
 //!    an [`Instance`] that can keep a server process or a temporary directory alive; `capabilities` says which
 //!    optional behaviours to certify (see the table below).
 //! 3. **Call the macro** in an integration test of the backend's crate. This is the whole test file of
-//!    `bus-memory`'s certification (`bus-memory/tests/conformance.rs`, 21 lines):
+//!    `bus-memory`'s certification (`bus-memory/tests/conformance.rs`, 21 lines, here without its doc line):
 //!
-//! ```ignore
-//! //! The conformance suite on the in-memory backend.
-//!
+//! ```
 //! use std::sync::Arc;
 //!
 //! use bus_core::Backend;
@@ -39,6 +37,7 @@
 //! }
 //!
 //! conformance::conformance_tests!(Memory);
+//! # fn main() {}
 //! ```
 //!
 //!    [`conformance_tests!`] expands to one `#[tokio::test]` per named check (current-thread, so the timing
@@ -170,6 +169,34 @@ impl Instance {
 }
 
 /// Makes fresh backends for the checks.
+///
+/// A factory is all a backend needs to be certified: [`conformance_tests!`] turns it into tests, and
+/// [`run_check`] runs one check by hand.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use conformance::{BackendFactory, Capabilities, Instance};
+///
+/// struct Memory;
+///
+/// #[async_trait::async_trait]
+/// impl BackendFactory for Memory {
+///     async fn create(&self) -> Option<Instance> {
+///         Some(Instance::new(Arc::new(bus_memory::MemoryBackend::new())))
+///     }
+///
+///     fn capabilities(&self) -> Capabilities {
+///         Capabilities::all()
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), conformance::Failure> {
+/// let check = conformance::checks::find("groups", "xgroup_subcommands_need_the_topic")
+///     .ok_or_else(|| conformance::Failure("no such check".into()))?;
+/// assert!(conformance::run_check(&Memory, &check).await?, "ran, not skipped");
+/// # Ok(()) }
+/// ```
 #[async_trait]
 pub trait BackendFactory: Send + Sync {
     /// A new, empty backend, or `None` when none can be had (the check is then skipped with a message).
@@ -262,6 +289,29 @@ pub async fn run_test<F: BackendFactory + ?Sized>(factory: &F, module: &str, nam
 /// (`model_based_sequences`, `delivery_invariants`). The factory expression is evaluated once per test (inside
 /// the family's module, which imports everything of the calling module); a property calls its `create` once per
 /// case.
+///
+/// The whole conformance test of a backend, in a file of its `tests/` (here the memory backend, created afresh
+/// for every check; the factory expression may also build a value, such as a shared server handle):
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// struct Memory;
+///
+/// #[async_trait::async_trait]
+/// impl conformance::BackendFactory for Memory {
+///     async fn create(&self) -> Option<conformance::Instance> {
+///         Some(conformance::Instance::new(Arc::new(bus_memory::MemoryBackend::new())))
+///     }
+///
+///     fn capabilities(&self) -> conformance::Capabilities {
+///         conformance::Capabilities::all()
+///     }
+/// }
+///
+/// conformance::conformance_tests!(Memory);
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! conformance_tests {
     ($factory:expr) => {

@@ -6,7 +6,8 @@
 //!
 //! Run with `cargo run -p examples --example agent_chat`, or
 //! `BUS_URL=redis://127.0.0.1:6379/0 cargo run -p examples --example agent_chat` on Redis. Each run uses names
-//! of its own (suffixed with a run id) and drops its topics at the end.
+//! of its own (suffixed with a run id) and drops its topics at the end, or when interrupted (Ctrl-C,
+//! SIGTERM), once its replicas stopped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -144,6 +145,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let publisher = Publisher::new(bus.clone(), RetentionPolicy::default());
 
+    // The agents' handles live here, outside the run, so that after Ctrl-C the replicas are stopped before their
+    // topics are dropped (a running replica would create its group, and so its inbox, again).
+    let mut replicas: Vec<AgentHandle> = Vec::new();
+    let names = (planner.as_str(), coder.as_str());
+    let outcome = examples::or_interrupted(converse(&bus, publisher, &conversation, names, &mut replicas)).await;
+    for replica in replicas.drain(..) {
+        let _ = replica.shutdown().await;
+    }
+    for name in [&planner, &coder] {
+        for topic in [Topic::chat_agent(name)?, Topic::control(name)?] {
+            bus.drop_topic(&topic).await?;
+            bus.drop_topic(&dead_letter_topic(&topic, name)?).await?;
+        }
+    }
+    bus.drop_topic(&conversation.chat).await?;
+    bus.drop_topic(&conversation.stream).await?;
+    println!("dropped the topics of {conversation_id}");
+    outcome.unwrap_or(Ok(()))
+}
+
+/// The conversation: the stream printer, both agents (their handles pushed to `replicas`, planner first), the
+/// pause and resume of the coder, and the summary.
+async fn converse(
+    bus: &bus::Bus,
+    publisher: Publisher,
+    conversation: &ConversationTopics,
+    (planner, coder): (&str, &str),
+    replicas: &mut Vec<AgentHandle>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (planner, coder) = (planner.to_owned(), coder.to_owned());
     // The stream printer: a fan-out subscription on stream:{conversation_id}, one line per streamed reply.
     let mut subscription = Subscription::one(bus.clone(), conversation.stream.clone(), StartFrom::Start);
     let printer = tokio::spawn(async move {
@@ -198,12 +229,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let planner_side = side(&planner, &coder, &PLANNER)?;
     let coder_side = side(&coder, &planner, &CODER)?;
-    let planner_handle = start(Arc::clone(&planner_side), planner_agent.clone()).await?;
-    let mut coder_handle = start(Arc::clone(&coder_side), coder_agent.clone()).await?;
+    replicas.push(start(Arc::clone(&planner_side), planner_agent.clone()).await?);
+    replicas.push(start(Arc::clone(&coder_side), coder_agent.clone()).await?);
 
     // Pause the coder over control:{coder}, before anyone talks to it.
     coder_agent.control(&Control::Pause).await?;
-    coder_handle.wait_paused(true).await;
+    replicas[1].wait_paused(true).await;
     println!("[control] paused {coder}");
 
     // The user opens the conversation with the planner.
@@ -229,7 +260,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("[control] resuming {coder}");
     coder_agent.control(&Control::Resume).await?;
-    coder_handle.wait_paused(false).await;
+    replicas[1].wait_paused(false).await;
 
     // Then the conversation runs to its last reply.
     let mut last_turn = first.map(|(_, turn)| turn).unwrap_or(0);
@@ -241,8 +272,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let tokens = tokio::time::timeout(Duration::from_secs(10), printer).await??;
 
-    let planner_report = planner_handle.shutdown().await?;
-    let coder_report = coder_handle.shutdown().await?;
+    let mut acked = 0;
+    for replica in replicas.drain(..) {
+        acked += replica.shutdown().await?.acked;
+    }
     let messages = bus.len(&conversation.chat).await?;
     let expected_tokens: usize = PLANNER
         .iter()
@@ -255,17 +288,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
          handled_while_paused={handled_while_paused} acked={}",
         planner_side.handled.load(Ordering::SeqCst),
         coder_side.handled.load(Ordering::SeqCst),
-        planner_report.acked + coder_report.acked,
+        acked,
     );
 
-    for name in [&planner, &coder] {
-        for topic in [Topic::chat_agent(name)?, Topic::control(name)?] {
-            bus.drop_topic(&topic).await?;
-            bus.drop_topic(&dead_letter_topic(&topic, name)?).await?;
-        }
-    }
-    bus.drop_topic(&conversation.chat).await?;
-    bus.drop_topic(&conversation.stream).await?;
-    println!("dropped the topics of {conversation_id}");
     Ok(())
 }

@@ -142,11 +142,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("worker report: {report:?}");
     if linger > 0 {
         println!("serving for {linger} s more (Ctrl-C to stop): curl http://{addr}{METRICS_PATH}");
-        // Ctrl-C ends the wait early, so the topics are dropped all the same.
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(linger)) => {}
-            _ = tokio::signal::ctrl_c() => println!("interrupted"),
-        }
+        // Ctrl-C (or SIGTERM) ends the wait early, so the topics are dropped all the same.
+        examples::or_interrupted(tokio::time::sleep(Duration::from_secs(linger))).await;
     }
     server.abort();
     bus.drop_topic(&topic).await?;

@@ -4,8 +4,8 @@
 //! Run with `cargo run -p examples --example quickstart`, or
 //! `BUS_URL=redis://127.0.0.1:6379/0 cargo run -p examples --example quickstart` against Redis.
 //!
-//! Each run uses a topic of its own and drops it at the end, so reruns on the same Redis server behave the same
-//! and leave nothing behind.
+//! Each run uses a topic of its own and drops it at the end, or when interrupted (Ctrl-C, SIGTERM), so reruns on
+//! the same Redis server behave the same and leave nothing behind.
 
 use bus::{BackendKind, EntryId, GroupStart, Received, Topic, Uuid};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,17 @@ async fn main() -> Result<(), bus::Error> {
         bus::redact_url(&url)
     );
 
+    let outcome = examples::or_interrupted(demo(&bus, &topic)).await;
+
+    // Clean up, also after Ctrl-C: the topic with its group (and, on Redis, its UUID index).
+    bus.drop_topic(&topic).await?;
+    println!("dropped {topic}");
+    outcome.unwrap_or(Ok(()))
+}
+
+/// Publish, tail, then consume with a group.
+async fn demo(bus: &bus::Bus, topic: &Topic) -> Result<(), bus::Error> {
+    let topic = topic.clone();
     // Publish: each message gets a canonical UUID (its idempotency key) and JSON payload.
     for content in ["hello", "how are you?", "bye"] {
         let published = bus
@@ -64,9 +75,5 @@ async fn main() -> Result<(), bus::Error> {
     let acked = consumer.ack(&ids).await?;
     let pending = bus.pending(&topic, "g1").await?;
     println!("acked {acked}; pending now {}", pending.count);
-
-    // Clean up: the topic with its group (and, on Redis, its UUID index).
-    bus.drop_topic(&topic).await?;
-    println!("dropped {topic}");
     Ok(())
 }

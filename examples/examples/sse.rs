@@ -6,7 +6,8 @@
 //! `BUS_URL=redis://127.0.0.1:6379/0 cargo run -p examples --example sse` (on Redis). It binds 127.0.0.1 on
 //! `PORT` (default 0: a free port, printed), publishes tokens in the background, runs a demo client that
 //! disconnects midway and resumes, then keeps serving for `SSE_LINGER_SECS` seconds (default 30) so you can
-//! `curl -N` the printed URL, and exits, dropping its topic.
+//! `curl -N` the printed URL, and exits, dropping its topic. Ctrl-C (or SIGTERM) at any point stops the
+//! producer and the server and drops the topic too, so an interrupted run leaves nothing in Redis either.
 
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let producer_topic = topic.clone();
     let tokens: Vec<String> = TEXT.split(' ').map(str::to_owned).collect();
     let total = tokens.len();
-    let producer = tokio::spawn(async move {
+    let mut producer = tokio::spawn(async move {
         for (index, token) in tokens.into_iter().enumerate() {
             let done = index + 1 == total;
             let event = Token { index, token, done };
@@ -65,9 +66,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<(), bus::Error>(())
     });
 
+    let outcome = examples::or_interrupted(demo(addr, &path, total, &mut producer, linger)).await;
+    // Stopped (and awaited) before the drop, so nothing writes the topic again after it.
+    producer.abort();
+    if !producer.is_finished() {
+        let _ = producer.await;
+    }
+    server.abort();
+    bus.drop_topic(&topic).await?;
+    println!("dropped {topic}");
+    outcome.unwrap_or(Ok(()))
+}
+
+/// The demo client (reads, hangs up, resumes), the accounting, then the linger: everything that runs while the
+/// server serves, so that Ctrl-C can end it at any point.
+async fn demo(
+    addr: std::net::SocketAddr,
+    path: &str,
+    total: usize,
+    producer: &mut tokio::task::JoinHandle<Result<(), bus::Error>>,
+    linger: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
     // The demo client: reads a few events, hangs up, and comes back with Last-Event-ID.
     let mut received: Vec<(String, Token)> = Vec::new();
-    let mut client = SseClient::connect(addr, &path, None).await?;
+    let mut client = SseClient::connect(addr, path, None).await?;
     while received.len() < 5 {
         let Some(event) = client.next_event().await? else { break };
         let token: Token = serde_json::from_str(&event.data)?;
@@ -82,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         received.len()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut client = SseClient::connect(addr, &path, Some(&last_id)).await?;
+    let mut client = SseClient::connect(addr, path, Some(&last_id)).await?;
     loop {
         let Some(event) = tokio::time::timeout(Duration::from_secs(10), client.next_event()).await?? else {
             break;
@@ -119,8 +141,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("serving for {linger} more seconds (SSE_LINGER_SECS); Ctrl-C stops it");
         tokio::time::sleep(Duration::from_secs(linger)).await;
     }
-    server.abort();
-    bus.drop_topic(&topic).await?;
-    println!("dropped {topic}");
     Ok(())
 }

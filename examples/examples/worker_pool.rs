@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo run -p examples --example worker_pool`, or
 //! `BUS_URL=redis://127.0.0.1:6379/0 cargo run -p examples --example worker_pool` on Redis. Each run uses topics
-//! of its own and drops them at the end.
+//! of its own and drops them at the end, or when interrupted (Ctrl-C, SIGTERM), once its workers stopped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -103,6 +103,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         bus::redact_url(&url)
     );
 
+    // Workers live here, outside the run, so that after Ctrl-C they are stopped before their topics are dropped
+    // (a running worker would create its group, and so the topic, again).
+    let mut workers: Vec<(String, WorkerHandle)> = Vec::new();
+    let outcome = examples::or_interrupted(run(&bus, &topic, &dead, &mut workers)).await;
+    for (_, handle) in workers.drain(..) {
+        let _ = handle.shutdown().await;
+    }
+    bus.drop_topic(&topic).await?;
+    bus.drop_topic(&dead).await?;
+    println!("dropped {topic}");
+    outcome.unwrap_or(Ok(()))
+}
+
+/// Publishes the jobs, runs the pool, kills a worker, waits for every job and prints the accounting.
+async fn run(
+    bus: &bus::Bus,
+    topic: &Topic,
+    dead: &Topic,
+    workers: &mut Vec<(String, WorkerHandle)>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (topic, dead) = (topic.clone(), dead.clone());
     let mut published = Vec::new();
     for number in 0..JOBS {
         let message = Message::new(&Job { number })?;
@@ -112,13 +133,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("published {JOBS} jobs");
 
     let ledger = Arc::new(Ledger::default());
-    let mut workers: Vec<(String, WorkerHandle)> = (1..=WORKERS)
-        .map(|i| {
-            let name = format!("worker-{i}");
-            let handle = start(&bus, &topic, &name, &ledger);
-            (name, handle)
-        })
-        .collect();
+    workers.extend((1..=WORKERS).map(|i| {
+        let name = format!("worker-{i}");
+        let handle = start(bus, &topic, &name, &ledger);
+        (name, handle)
+    }));
     println!("started {WORKERS} workers in group {GROUP} (concurrency 2 each, claim_idle 500 ms)");
 
     // Kill worker-2 once it has done a few jobs and has handlers running: a crash, not a shutdown.
@@ -151,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut claimed = 0;
     let mut dead_lettered_by_workers = 0;
-    for (name, handle) in workers {
+    for (name, handle) in workers.drain(..) {
         let report = handle.shutdown().await?;
         println!(
             "{name}: delivered {}, acked {}, claimed {}, failed {}",
@@ -179,10 +198,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "accounting: published={JOBS} processed={processed} duplicates={duplicates} dead-lettered={dead_lettered} lost={lost}"
     );
-
-    bus.drop_topic(&topic).await?;
-    bus.drop_topic(&dead).await?;
-    println!("dropped {topic}");
     if lost > 0 {
         return Err(format!("{lost} jobs were lost").into());
     }

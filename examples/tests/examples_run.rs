@@ -229,3 +229,84 @@ fn metrics_example_runs_on_redis() {
     };
     check_metrics(&run_example_env("metrics", Some(server.url()), &[("METRICS_LINGER_SECS", "0")]).0);
 }
+
+/// Starts an example as a person would, with `BUS_URL` and extra environment, with its stdout piped.
+fn spawn_example(name: &str, bus_url: &str, env: &[(&str, &str)]) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["run", "--quiet", "-p", "examples", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("BUS_URL", bus_url)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped());
+    command.spawn().expect("cargo runs")
+}
+
+/// Reads the child's stdout up to the first line starting with `prefix`; returns everything read.
+fn read_until(stdout: &mut impl std::io::BufRead, prefix: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).unwrap();
+        assert!(
+            read > 0,
+            "the example ended before a line starting with {prefix:?}:\n{seen}"
+        );
+        seen.push_str(&line);
+        if line.starts_with(prefix) {
+            return seen;
+        }
+    }
+}
+
+/// Interrupts an example with SIGINT, as Ctrl-C does, once it printed a line starting with `at`; then checks it
+/// exits cleanly having dropped its topics: the private server holds no key.
+fn interrupt_leaves_nothing(name: &str, at: &str, env: &[(&str, &str)]) {
+    let Some(server) = TestRedis::start(&format!("{name}_cleans_up_on_ctrl_c")) else {
+        return;
+    };
+    if !server.is_private() {
+        return; // DBSIZE would count other tests' keys
+    }
+    let mut child = spawn_example(name, server.url(), env);
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut out = read_until(&mut stdout, at);
+    // `cargo run` replaces itself with the example (exec) on Unix, so this pid is the example's.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::io::Read::read_to_string(&mut stdout, &mut out).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{name} interrupted: {status}\n{out}");
+    assert!(out.contains("interrupted: cleaning up"), "{out}");
+    let mut conn = server.raw().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
+    assert_eq!(keys, Vec::<String>::new(), "{name} left keys behind:\n{out}");
+}
+
+#[test]
+fn sse_example_cleans_up_on_ctrl_c_while_it_lingers() {
+    interrupt_leaves_nothing("sse", "serving for ", &[("SSE_LINGER_SECS", "600")]);
+}
+
+#[test]
+fn sse_example_cleans_up_on_ctrl_c_mid_stream() {
+    interrupt_leaves_nothing("sse", "client: id ", &[("SSE_LINGER_SECS", "600")]);
+}
+
+#[test]
+fn worker_pool_cleans_up_on_ctrl_c_while_workers_run() {
+    interrupt_leaves_nothing("worker_pool", "started ", &[]);
+}
+
+#[test]
+fn metrics_example_cleans_up_on_ctrl_c_while_it_lingers() {
+    interrupt_leaves_nothing("metrics", "serving for ", &[("METRICS_LINGER_SECS", "600")]);
+}
+
+#[test]
+fn agent_chat_cleans_up_on_ctrl_c_mid_conversation() {
+    interrupt_leaves_nothing("agent_chat", "[control] paused", &[]);
+}

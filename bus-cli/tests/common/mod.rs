@@ -25,8 +25,8 @@ pub fn run(url: &str, args: &[&str]) -> (i32, Vec<Value>) {
     (output.status.code().unwrap_or(-1), json_lines(&output.stdout))
 }
 
-/// `bus shell` fed this script on stdin; the JSON lines it printed.
-pub fn shell(url: &str, script: &str) -> Vec<Value> {
+/// `bus shell` fed this script on stdin: its exit code and its stdout.
+pub fn shell_raw(url: &str, script: &str) -> (i32, String) {
     let mut child = bus()
         .arg("--url")
         .arg(url)
@@ -38,8 +38,20 @@ pub fn shell(url: &str, script: &str) -> Vec<Value> {
         .unwrap();
     child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "bus shell exited with {}", output.status);
-    json_lines(&output.stdout)
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// `bus shell` fed this script on stdin; the JSON lines it printed. A piped session exits 1 exactly when one of
+/// its lines is an error, which this checks.
+pub fn shell(url: &str, script: &str) -> Vec<Value> {
+    let (code, stdout) = shell_raw(url, script);
+    let lines = json_lines(stdout.as_bytes());
+    let failed = lines.iter().any(|line| line.get("error").is_some());
+    assert_eq!(code, i32::from(failed), "bus shell's exit code, for {lines:#?}");
+    lines
 }
 
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
@@ -239,7 +251,7 @@ pub fn scenario(t: &str) -> Vec<(String, Value)> {
         ),
         (
             format!("publish {t} '{{not json'"),
-            json!({"error": {"kind": "payload", "message": "payload is not valid for this type: key must be a string at line 1 column 2"}}),
+            json!({"error": {"kind": "payload", "message": "not valid JSON: key must be a string at line 1 column 2"}}),
         ),
         (
             format!("append {t} lonely"),

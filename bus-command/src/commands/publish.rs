@@ -18,7 +18,8 @@ use crate::output::PublishedMessage;
 pub struct Publish {
     /// The topic.
     pub topic: Topic,
-    /// The payload, as JSON text (stored as given).
+    /// The payload, as JSON text (stored as given); in the `bus` CLI, `-` reads it from stdin and `@PATH` from a
+    /// file.
     pub json: String,
     /// The message UUID (canonical form); a fresh random one by default.
     #[arg(long, value_parser = parse_uuid)]

@@ -19,7 +19,8 @@ use crate::output::PublishedMessage;
 pub struct PublishBatch {
     /// The topic.
     pub topic: Topic,
-    /// The payloads, as JSON text, one per message.
+    /// The payloads, as JSON text, one per message; in the `bus` CLI, `@PATH` reads one from a file and `-` (once)
+    /// from stdin.
     #[arg(value_name = "JSON", required = true, num_args = 1..)]
     pub payloads: Vec<String>,
     /// The messages' UUIDs, in order, one per payload (repeat the option); fresh random ones by default.
