@@ -19,16 +19,14 @@ pub(crate) async fn ttl(db: &MemoryBackend, topic: &Topic) -> Option<Duration> {
     db.topic_ttl(topic).await.ok().flatten()
 }
 
-/// Deletes the key: true if it existed.
+/// Deletes the key, of any type: true if it existed.
 pub(crate) async fn delete(db: &MemoryBackend, topic: &Topic) -> bool {
-    db.drop_topic(topic).await.unwrap_or(false)
+    db.del(std::slice::from_ref(topic)) > 0
 }
 
 /// Deletes every key of the database, releasing blocked readers as DEL does.
 pub(crate) async fn flush(db: &MemoryBackend) {
-    for topic in db.topics() {
-        delete(db, &topic).await;
-    }
+    db.flush();
 }
 
 /// Keys, their count with a deadline, and the average time left (ms) of those: `INFO keyspace`.

@@ -30,8 +30,9 @@
 //!   helpers; `cmd`: one module per command.
 //!
 //! # Differences from Redis 7.0.15
-//! - Keys are bus-memory topics: a key with white space, control characters or braces, or over 1024 bytes,
-//!   cannot be stored (reads see it missing, writes answer an error saying so).
+//! - Keys are bus-memory topics ([`bus_core::Topic::from_redis_key`]): any UTF-8 name Redis accepts
+//!   (`mystream{t}`, names with spaces, the empty name), but a key that is not UTF-8 cannot be stored (reads
+//!   see it missing, writes answer an error saying so).
 //! - Only streams exist: TYPE answers `stream` or `none`, and no command meets WRONGTYPE yet.
 //! - WATCH answers an error (bus-memory has no key versions yet); PERSIST likewise (no way to clear a TTL).
 //! - `COMMAND COUNT` and `COMMAND DOCS` cover the commands this server has; DOCS has no argument trees.

@@ -11,8 +11,8 @@ mod spec;
 use bytes::Bytes;
 
 pub(crate) use args::{
-    arity_error, c_str, existing_topic, integer, integer_or, is, subcommand_syntax_error, syntax_error, text, topic,
-    unknown_command, unknown_subcommand,
+    arity_error, c_str, existing_topic, help_reply, integer, integer_or, is, subcommand_syntax_error, syntax_error,
+    text, topic, unknown_command, unknown_subcommand,
 };
 pub(crate) use spec::{BeginSearch, BoxFuture, CmdResult, CommandSpec, FindKeys, Handler, KeySpec, Lock, doc, handler};
 
@@ -39,6 +39,7 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::hello::SPEC,
     &cmd::info::SPEC,
     &cmd::keys::SPEC,
+    &cmd::push::LPUSH,
     &cmd::multi::MULTI,
     &cmd::multi::EXEC,
     &cmd::multi::DISCARD,
@@ -47,17 +48,28 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::persist::SPEC,
     &cmd::ping::SPEC,
     &cmd::quit::SPEC,
+    &cmd::rename::SPEC,
+    &cmd::sadd::SPEC,
     &cmd::scan::SPEC,
     &cmd::select::SPEC,
+    &cmd::set::SPEC,
     &cmd::ttl::TTL,
     &cmd::ttl::PTTL,
     &cmd::type_::SPEC,
+    &cmd::xack::SPEC,
     &cmd::xadd::SPEC,
+    &cmd::xautoclaim::SPEC,
+    &cmd::xclaim::SPEC,
     &cmd::xdel::SPEC,
+    &cmd::xgroup::SPEC,
+    &cmd::xinfo::SPEC,
     &cmd::xlen::SPEC,
+    &cmd::xpending::SPEC,
     &cmd::xrange::XRANGE,
     &cmd::xrange::XREVRANGE,
     &cmd::xread::SPEC,
+    &cmd::xreadgroup::SPEC,
+    &cmd::xsetid::SPEC,
     &cmd::xtrim::SPEC,
 ];
 

@@ -101,6 +101,14 @@ impl KeySpec {
         }
     }
 
+    /// The same spec with its key at another fixed index (XGROUP's and XINFO's key is argument 2).
+    pub(crate) const fn at(self, index: i64) -> KeySpec {
+        KeySpec {
+            begin: BeginSearch::Index(index),
+            ..self
+        }
+    }
+
     /// The same spec with Redis's note.
     pub(crate) const fn noted(self, notes: &'static str) -> KeySpec {
         KeySpec {
