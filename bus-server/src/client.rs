@@ -179,8 +179,9 @@ where
                 }
                 Ok(None) => break,
                 Err(err) => {
-                    Reply::error(err.message()).encode(client.protocol, &mut output);
-                    client.shared.stats.count_error();
+                    let reply = Reply::error(err.message());
+                    reply.encode(client.protocol, &mut output);
+                    client.shared.stats.count_reply(&reply);
                     flush(&mut writer, &mut output).await;
                     return;
                 }

@@ -99,7 +99,29 @@ async fn set(client: &mut Client, args: &[Bytes]) -> CmdResult {
         .settings
         .set(&pairs)
         .map_err(|message| Reply::error(format!("ERR {message}")))?;
+    apply_node_layout(client);
     Ok(Reply::ok())
+}
+
+/// Lays out the streams' next nodes by `stream-node-max-entries` and `stream-node-max-bytes`, as Redis applies
+/// them from the next append on.
+fn apply_node_layout(client: &Client) {
+    let setting = |name| {
+        client
+            .shared
+            .settings
+            .get(name)
+            .and_then(|value| value.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let layout = bus_memory::NodeLayout {
+        max_entries: setting("stream-node-max-entries"),
+        max_bytes: setting("stream-node-max-bytes"),
+    };
+    for db in &client.shared.databases {
+        // Settings are checked against the same range as the layout, so this cannot fail.
+        let _ = db.set_node_layout(layout);
+    }
 }
 
 async fn resetstat(client: &mut Client, _args: &[Bytes]) -> CmdResult {
