@@ -29,11 +29,20 @@
 //! - `dispatch`: Redis's order of checks before a command runs; `command`: the table, specs and argument
 //!   helpers; `cmd`: one module per command.
 //!
+//! Blocking reads (XREAD, XREADGROUP) are served or registered as blocked while the command still holds the
+//! server-wide lock, so another client's command cannot come in between; group reads are released through
+//! bus-memory's `Unblocker`, so an entry handed to a reader is never lost. Commands sent by different clients
+//! run in the order the runtime wakes their connections: `bus serve` runs on a single-thread (FIFO)
+//! runtime, as Redis serves its clients in arrival order.
+//!
 //! # Differences from Redis 7.0.15
 //! - Keys are bus-memory topics ([`bus_core::Topic::from_redis_key`]): any UTF-8 name Redis accepts
 //!   (`mystream{t}`, names with spaces, the empty name), but a key that is not UTF-8 cannot be stored (reads
 //!   see it missing, writes answer an error saying so).
-//! - Only streams exist: TYPE answers `stream` or `none`, and no command meets WRONGTYPE yet.
+//! - Of the other types, only the minimal `SET key value` (no options: a syntax error), `LPUSH` and `SADD`
+//!   exist, enough for type changes and WRONGTYPE in stream commands; TYPE still answers `stream` or `none`.
+//! - XCLAIM with no id (only options after min-idle-time) answers an empty array as Redis does, but does not
+//!   apply its LASTID (bus-memory raises a group's last id only within a claim).
 //! - WATCH answers an error (bus-memory has no key versions yet); PERSIST likewise (no way to clear a TTL).
 //! - `COMMAND COUNT` and `COMMAND DOCS` cover the commands this server has; DOCS has no argument trees.
 

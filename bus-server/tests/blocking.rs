@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PROTOCOLS, Pair, Raw, hello};
+use common::{PROTOCOLS, Pair, Raw, client_id, hello, wait_blocked};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xread_parses_and_answers_like_redis() {
@@ -51,22 +51,6 @@ async fn xread_parses_and_answers_like_redis() {
         ])
         .await;
     }
-}
-
-/// Waits until INFO reports this many blocked clients.
-async fn wait_blocked(conn: &mut Raw, count: usize) {
-    for _ in 0..500 {
-        let info = String::from_utf8(conn.cmd(&["INFO", "clients"]).await).unwrap();
-        if info.contains(&format!("blocked_clients:{count}\r\n")) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("never saw {count} blocked clients");
-}
-
-fn client_id(reply: &[u8]) -> String {
-    String::from_utf8_lossy(reply).trim_start_matches(':').trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -301,3 +301,40 @@ async fn xsetid_and_xinfo() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_info_of_the_group_commands() {
+    let Some(mut pair) = start("command_info_of_the_group_commands").await else {
+        return;
+    };
+    for protocol in PROTOCOLS {
+        hello(&mut pair, protocol).await;
+        // A container lists its subcommands in the order of a hash table Redis seeds at random: each is
+        // compared alone.
+        for command in [
+            "xgroup|create",
+            "xgroup|setid",
+            "xgroup|destroy",
+            "xgroup|createconsumer",
+            "xgroup|delconsumer",
+            "xgroup|help",
+            "xinfo|stream",
+            "xinfo|groups",
+            "xinfo|consumers",
+            "xinfo|help",
+            "xreadgroup",
+            "xack",
+            "xpending",
+            "xclaim",
+            "xautoclaim",
+            "xsetid",
+            "xread",
+            "set",
+            "lpush",
+            "sadd",
+            "rename",
+        ] {
+            pair.check(&["COMMAND", "INFO", command]).await;
+        }
+    }
+}

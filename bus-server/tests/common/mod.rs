@@ -304,3 +304,19 @@ pub fn mask_id(reply: &[u8]) -> String {
         None => text,
     }
 }
+
+/// Waits until INFO reports this many blocked clients.
+pub async fn wait_blocked(conn: &mut Raw, count: usize) {
+    for _ in 0..500 {
+        let info = String::from_utf8(conn.cmd(&["INFO", "clients"]).await).unwrap();
+        if info.contains(&format!("blocked_clients:{count}\r\n")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never saw {count} blocked clients");
+}
+
+pub fn client_id(reply: &[u8]) -> String {
+    String::from_utf8_lossy(reply).trim_start_matches(':').trim().to_owned()
+}
