@@ -338,3 +338,45 @@ async fn command_info_of_the_group_commands() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_command_on_another_type_is_wrongtype() {
+    let Some(mut pair) = start("every_stream_command_on_another_type").await else {
+        return;
+    };
+    pair.script(&[
+        &["SET", "str", "x"],
+        &["LPUSH", "list", "a"],
+        &["SADD", "set", "m"],
+        &["XADD", "str", "*", "f", "v"],
+        &["XADD", "list", "NOMKSTREAM", "*", "f", "v"],
+        &["XLEN", "set"],
+        &["XRANGE", "str", "-", "+"],
+        &["XRANGE", "str", "-", "+", "COUNT", "0"],
+        &["XREVRANGE", "list", "+", "-"],
+        &["XDEL", "str", "1-1"],
+        &["XTRIM", "str", "MAXLEN", "1"],
+        &["XREAD", "STREAMS", "str", "0"],
+        &["XREAD", "STREAMS", "nokey", "str", "0", "$"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "str", ">"],
+        &["XACK", "str", "g", "1-1"],
+        &["XACK", "str", "g", "abc"],
+        &["XPENDING", "str", "g"],
+        &["XCLAIM", "str", "g", "c", "0", "1-1"],
+        &["XAUTOCLAIM", "str", "g", "c", "0", "0"],
+        &["XAUTOCLAIM", "str", "g", "c", "x", "0"],
+        &["XSETID", "str", "1-1"],
+        &["XGROUP", "CREATE", "str", "g", "$"],
+        &["XGROUP", "CREATE", "str", "g", "$", "MKSTREAM"],
+        &["XGROUP", "DESTROY", "list", "g"],
+        &["XINFO", "STREAM", "str"],
+        &["XINFO", "GROUPS", "list"],
+        &["XINFO", "CONSUMERS", "set", "g"],
+        &["LPUSH", "str", "a"],
+        &["SADD", "list", "m"],
+        &["RENAME", "nokey", "other"],
+        &["RENAME", "str", "moved"],
+        &["XLEN", "moved"],
+    ])
+    .await;
+}

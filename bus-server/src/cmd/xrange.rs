@@ -6,9 +6,8 @@ use bus_core::Backend;
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::cmd::stream_args::{entries_reply, interval};
-use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler, integer, is, syntax_error};
-use crate::keyspace;
+use crate::cmd::stream_args::{entries_reply, interval, stream_key};
+use crate::command::{CmdResult, CommandSpec, KeySpec, doc, handler, integer, is, syntax_error};
 use crate::resp::Reply;
 
 const KEYS: &[KeySpec] = &[KeySpec::first(&["RO", "access"])];
@@ -62,17 +61,12 @@ async fn range(client: &mut Client, args: &[Bytes], start: &[u8], end: &[u8], re
             _ => return Err(syntax_error()),
         }
     }
-    let Some(topic) = existing_topic(&args[1]) else {
+    let db = client.db();
+    let Some(topic) = stream_key(db, &args[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let db = client.db();
     if count == Some(0) {
-        let exists = keyspace::exists(db, &topic).await;
-        return Ok(if exists {
-            Reply::NullArray
-        } else {
-            Reply::Array(Vec::new())
-        });
+        return Ok(Reply::NullArray);
     }
     let entries = if reverse {
         db.rev_range(&topic, end, start, count).await?
