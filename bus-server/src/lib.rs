@@ -56,6 +56,7 @@ mod dispatch;
 mod error;
 pub mod glob;
 mod keyspace;
+mod rdb;
 pub mod resp;
 mod server;
 mod settings;

@@ -22,6 +22,7 @@ pub(crate) mod push;
 pub(crate) mod quit;
 pub(crate) mod read_args;
 pub(crate) mod rename;
+pub(crate) mod restore;
 pub(crate) mod sadd;
 pub(crate) mod scan;
 pub(crate) mod select;

@@ -49,6 +49,7 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::ping::SPEC,
     &cmd::quit::SPEC,
     &cmd::rename::SPEC,
+    &cmd::restore::SPEC,
     &cmd::sadd::SPEC,
     &cmd::scan::SPEC,
     &cmd::select::SPEC,
