@@ -41,6 +41,8 @@
 //!   see it missing, writes answer an error saying so).
 //! - Of the other types, only the minimal `SET key value` (no options: a syntax error), `LPUSH` and `SADD`
 //!   exist, enough for type changes and WRONGTYPE in stream commands; TYPE still answers `stream` or `none`.
+//! - RESTORE restores streams only (a payload of another type answers `ERR Bad data format`); IDLETIME and
+//!   FREQ are checked and ignored.
 //! - XCLAIM with no id (only options after min-idle-time) answers an empty array as Redis does, but does not
 //!   apply its LASTID (bus-memory raises a group's last id only within a claim).
 //! - WATCH answers an error (bus-memory has no key versions yet); PERSIST likewise (no way to clear a TTL).
