@@ -51,6 +51,8 @@
 //!   [`persist`](MemoryBackend::persist)). Keys are [`Topic`]s: [`Topic::from_redis_key`] makes one of any
 //!   name Redis accepts.
 //! - [`watch`](MemoryBackend::watch): per-key versions for WATCH.
+//! - [`restore_group`](MemoryBackend::restore_group): a consumer group as a serialized stream describes it
+//!   (RESTORE), pending entries of entries trimmed since included.
 //! - Blocked readers released as Redis 7.0 releases them (deletion, FLUSH, RENAME, a type change, expiry), from
 //!   outside with an [`Unblocker`] (CLIENT UNBLOCK), and served at the end of a transaction
 //!   ([`hold_wakeups`](MemoryBackend::hold_wakeups)); [`blocked_readers`](MemoryBackend::blocked_readers) counts
@@ -95,6 +97,7 @@ mod layout;
 mod listpack;
 mod rax;
 mod read;
+mod restore;
 mod set_id;
 mod stream;
 mod transaction;
@@ -117,9 +120,11 @@ pub use crate::info::{
 use crate::keyspace::Keyspace;
 pub use crate::layout::NodeLayout;
 use crate::layout::NodeLimits;
+pub use crate::listpack::backlen as listpack_backlen;
 
 pub use crate::keys::{ScanOptions, ScanPage};
 pub use crate::keyspace::KeyType;
+pub use crate::restore::GroupImage;
 pub use crate::transaction::{KeyWatch, WakeupHold};
 pub use crate::ttl::{ExpireCondition, KeyDeadline, KeyTtl};
 pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};

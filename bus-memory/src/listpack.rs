@@ -22,8 +22,13 @@ pub(crate) const EMPTY_LISTPACK: u64 = 6 + 1;
 /// `STREAM_ITEM_FLAG_SAMEFIELDS`: the entry's field names are the master entry's.
 const SAME_FIELDS_FLAG: i64 = 2;
 
-/// Bytes of the backlen that follows an element whose encoding takes `encoded` bytes (`lpEncodeBacklen`).
-fn backlen(encoded: u64) -> u64 {
+/// Bytes of the backlen that follows a listpack element whose encoding and data take `encoded` bytes (Redis's
+/// `lpEncodeBacklen`): what a reader of Redis's listpacks (a RESTORE payload) skips after each element.
+///
+/// ```
+/// assert_eq!((bus_memory::listpack_backlen(127), bus_memory::listpack_backlen(128)), (1, 2));
+/// ```
+pub fn backlen(encoded: u64) -> u64 {
     match encoded {
         0..=127 => 1,
         128..=16_382 => 2,
