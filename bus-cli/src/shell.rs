@@ -44,6 +44,8 @@ enum ShellCommand {
 struct Session<'a> {
     runtime: &'a Runtime,
     url: &'a str,
+    /// `--connect-timeout` and the rest of the Redis options of the command line.
+    options: &'a bus::RedisOptions,
     bus: Option<Bus>,
     interactive: bool,
 }
@@ -61,7 +63,10 @@ enum Reply {
 impl Session<'_> {
     fn bus(&mut self) -> Result<&Bus, bus::Error> {
         if self.bus.is_none() {
-            self.bus = Some(self.runtime.block_on(bus::connect(self.url))?);
+            self.bus = Some(
+                self.runtime
+                    .block_on(bus::connect_with(self.url, self.options.clone()))?,
+            );
         }
         self.bus
             .as_ref()
@@ -123,10 +128,11 @@ impl Session<'_> {
 }
 
 /// Runs the shell until the end of stdin.
-pub(crate) fn run(runtime: &Runtime, url: &str) -> ExitCode {
+pub(crate) fn run(runtime: &Runtime, url: &str, options: &bus::RedisOptions) -> ExitCode {
     let mut session = Session {
         runtime,
         url,
+        options,
         bus: None,
         interactive: std::io::stdin().is_terminal(),
     };

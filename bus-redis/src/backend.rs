@@ -23,13 +23,14 @@ use bus_core::{
     PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
     ReadReply, Result, StreamInfo, Topic, Trim,
 };
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Cmd, Value};
+use redis::aio::ConnectionManager;
+use redis::{Cmd, Value};
 use uuid::Uuid;
 
 use crate::args::{self, millis};
 use crate::blocking::Pool;
-use crate::error::{Ctx, connect_failed};
+use crate::connect::{self, Target};
+use crate::error::Ctx;
 use crate::keys::{self, TopicKeys};
 use crate::options::RedisOptions;
 use crate::redact::{Secrets, redact_url};
@@ -63,21 +64,6 @@ impl fmt::Debug for RedisBackend {
     }
 }
 
-/// The `redis` client for `url`, trusting `options`' CA certificate when one is given.
-fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
-    #[cfg(feature = "tls")]
-    if let Some(pem) = &options.tls_root_certificate {
-        let certificates = redis::TlsCertificates {
-            client_tls: None,
-            root_cert: Some(pem.clone()),
-        };
-        return Client::build_with_tls(url, certificates);
-    }
-    #[cfg(not(feature = "tls"))]
-    let _ = options;
-    Client::open(url)
-}
-
 impl RedisBackend {
     /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS, or
     /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`). The URL's password never appears in `Debug`
@@ -86,20 +72,13 @@ impl RedisBackend {
         options.validate()?;
         let redacted = redact_url(url);
         let secrets = Secrets::of(url);
-        let client = open_client(url, &options).map_err(|err| {
-            Error::invalid_argument(format!(
-                "invalid Redis URL {redacted}: {}",
-                secrets.scrub(err.to_string())
-            ))
-        })?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(options.response_timeout))
-            .set_connection_timeout(Some(options.connection_timeout))
-            .set_number_of_retries(3)
-            .set_max_delay(Duration::from_secs(2));
-        let conn = ConnectionManager::new_with_config(client.clone(), config)
-            .await
-            .map_err(|err| connect_failed(&err, &redacted, &secrets, options.connection_timeout))?;
+        let target = Target {
+            url,
+            redacted: &redacted,
+            secrets: &secrets,
+        };
+        let client = connect::client(&target, &options)?;
+        let conn = connect::establish(&client, &target, &options).await?;
         let pool = Arc::new(Pool::new(client, conn.clone(), &options));
         Ok(RedisBackend {
             inner: Arc::new(Inner {

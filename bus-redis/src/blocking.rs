@@ -57,7 +57,7 @@ pub(crate) struct Pool {
     client: Client,
     /// The shared connection, which sends `CLIENT UNBLOCK` for abandoned reads.
     unblocker: ConnectionManager,
-    connection_timeout: Duration,
+    connect_timeout: Duration,
     response_timeout: Duration,
     block_chunk: Duration,
     idle: Mutex<Vec<Dedicated>>,
@@ -84,7 +84,7 @@ impl Pool {
         Pool {
             client,
             unblocker,
-            connection_timeout: options.connection_timeout,
+            connect_timeout: options.connect_timeout,
             response_timeout: options.response_timeout,
             block_chunk: options.block_chunk,
             idle: Mutex::new(Vec::new()),
@@ -183,8 +183,8 @@ impl Pool {
             Some(dedicated) => dedicated,
             None => {
                 let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(self.connection_timeout))
-                    .set_response_timeout(Some(self.connection_timeout));
+                    .set_connection_timeout(Some(self.connect_timeout))
+                    .set_response_timeout(Some(self.connect_timeout));
                 self.open(&config).await.map_err(LeaseError::Connect)?
             }
         };

@@ -89,6 +89,21 @@
 //!   block runs out while waiting, fails with [`bus_core::Error::Timeout`] with `may_have_executed: false`
 //!   (retryable; nothing was sent). An infinite block waits as long as it takes.
 //!
+//! # Connecting
+//! [`RedisBackend::connect`] checks the settings with one connection before it returns, within
+//! [`RedisOptions::connect_timeout`] (5 s by default) in all:
+//! - what no retry can fix fails at once with [`bus_core::Error::Config`], not retryable, whose kind names the
+//!   problem: `auth_failed` (a wrong password, an unknown user, or no password for a server that wants one),
+//!   `no_such_database` (`/99` on a server with 16), `tls_mismatch` (a `rediss://` URL on a plain server,
+//!   found by a plain `PING` once the TLS handshake has hung for 200 ms, or a certificate not accepted),
+//!   `not_redis` (something else answers on the port), `invalid_url` (naming the part: a port above 65535, a
+//!   database that is not a number), `unknown_host` (the name does not resolve; a resolver that is down is
+//!   retried);
+//! - what may pass (refused, reset, no answer, a server still loading) is retried with a doubling backoff
+//!   (20 ms to 500 ms) until the connect timeout, then reported as [`bus_core::Error::Connection`] with the last
+//!   failure, the number of attempts and the time spent, or as [`bus_core::Error::Timeout`] with the time
+//!   really spent when the last attempt got no answer.
+//!
 //! # Errors and recovery
 //! Every error names the operation as the Redis command and its topics (`XADD chat:42`) and never shows a
 //! password:
@@ -96,11 +111,13 @@
 //! - a command without a reply within [`RedisOptions::response_timeout`] (a server that stopped answering):
 //!   [`bus_core::Error::Timeout`] with `may_have_executed: true` (retryable: publishes are idempotent in the
 //!   default mode, reads have no effect, acks are idempotent);
-//! - wrong credentials: [`bus_core::Error::Backend`], not retryable, saying that authentication failed;
+//! - credentials refused after connecting (a password changed, a user disabled): [`bus_core::Error::Config`]
+//!   of kind `auth_failed`, not retryable;
 //! - a topic key holding another type: [`bus_core::Error::WrongType`] naming the topic.
 //!
 //! The backend recovers by itself once the server answers again, without being rebuilt: the shared connection
-//! reconnects on the next command after a transport failure (with a short backoff); a dedicated connection that
+//! reconnects on the next command after a transport failure (one attempt per command, so a caller meets a
+//! retryable error at once rather than a command stalled in a backoff); a dedicated connection that
 //! fails is closed together with the idle ones, so the next blocking read opens a fresh one; and the scripts
 //! are loaded again when a restarted server answers `NOSCRIPT` (single publishes and batches alike). What a
 //! server without persistence lost in the restart (topics, groups) is gone, and the errors say so
@@ -109,6 +126,7 @@
 mod args;
 mod backend;
 mod blocking;
+mod connect;
 mod dedup;
 mod error;
 mod keys;

@@ -25,8 +25,14 @@ pub struct RedisOptions {
     /// How long a non-blocking command may wait for its reply before failing with
     /// [`Error::Timeout`]. Default: 5 s.
     pub response_timeout: Duration,
-    /// How long opening a connection may take. Default: 5 s.
-    pub connection_timeout: Duration,
+    /// How long [`RedisBackend::connect`](crate::RedisBackend::connect) may take in all, retries included, and
+    /// the most any later connection attempt (a reconnect, a dedicated connection for a blocking read) may
+    /// take. Failures that may pass (connection refused or reset, a server still loading, no answer yet) are
+    /// retried with a short backoff until it runs out; the error then says how long it tried and what the last
+    /// attempt met. Failures no retry can fix (wrong password, a database out of range, TLS on one side only,
+    /// not a Redis server, a bad URL, an unknown host) fail at once with [`Error::Config`]. Default: 5 s. Must
+    /// be at least 1 ms.
+    pub connect_timeout: Duration,
     /// The longest single `BLOCK` sent to the server: longer or infinite blocks are split into chunks of at
     /// most this, each on a connection whose response timeout exceeds it. Default: 10 s.
     pub block_chunk: Duration,
@@ -86,7 +92,7 @@ impl Default for RedisOptions {
         RedisOptions {
             key_prefix: String::new(),
             response_timeout: Duration::from_secs(5),
-            connection_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
             block_chunk: Duration::from_secs(10),
             lookup_scan_limit: 10_000,
             lookup_page: 1_000,
@@ -117,10 +123,23 @@ impl RedisOptions {
         self
     }
 
-    /// Sets the connection timeout.
-    pub fn connection_timeout(mut self, timeout: Duration) -> RedisOptions {
-        self.connection_timeout = timeout;
+    /// Sets the overall connect timeout (see [`RedisOptions::connect_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = bus_redis::RedisOptions::new().connect_timeout(Duration::from_millis(500));
+    /// assert_eq!(options.connect_timeout, Duration::from_millis(500));
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> RedisOptions {
+        self.connect_timeout = timeout;
         self
+    }
+
+    /// The former name of [`connect_timeout`](Self::connect_timeout), which it now sets (it used to bound
+    /// each attempt; it now bounds the whole connect).
+    #[deprecated(note = "use `connect_timeout`, the overall connect timeout")]
+    pub fn connection_timeout(self, timeout: Duration) -> RedisOptions {
+        self.connect_timeout(timeout)
     }
 
     /// Sets the longest single `BLOCK` sent to the server.
@@ -175,6 +194,9 @@ impl RedisOptions {
         }
         if self.block_chunk < Duration::from_millis(1) {
             return Err(Error::invalid_argument("block_chunk must be at least 1 ms"));
+        }
+        if self.connect_timeout < Duration::from_millis(1) {
+            return Err(Error::invalid_argument("connect_timeout must be at least 1 ms"));
         }
         if self.max_blocking_connections == 0 {
             return Err(Error::invalid_argument("max_blocking_connections must be at least 1"));

@@ -170,9 +170,11 @@ impl Scheme {
 /// A [`Bus`] on the backend `url` names (see the [crate documentation](crate#urls)), with default Redis
 /// options.
 ///
-/// Fails with [`Error::InvalidArgument`] for an unknown or disabled scheme (naming it and its cargo feature) or
-/// an invalid Redis URL, and with the typed connection errors of `RedisBackend::connect` when the server cannot
-/// be reached. Nothing returned or logged contains the URL's password.
+/// Fails with [`Error::InvalidArgument`] for an unknown or disabled scheme (naming it and its cargo feature),
+/// and with the errors of `RedisBackend::connect` otherwise: at once with [`Error::Config`] for what no retry
+/// can fix (a bad URL part, wrong credentials, a database out of range, TLS on one side only, not a Redis
+/// server, an unknown host; [`Error::kind`] names it), and after `RedisOptions::connect_timeout` (5 s by
+/// default) for a server that cannot be reached. Nothing returned or logged contains the URL's password.
 pub async fn connect(url: &str) -> Result<Bus> {
     #[cfg(feature = "redis")]
     {
