@@ -207,6 +207,8 @@ pub enum ConfigProblem {
     Url,
     /// The host name does not resolve.
     UnknownHost,
+    /// A cluster URL names a server that is not in cluster mode.
+    NotCluster,
 }
 
 impl ConfigProblem {
@@ -219,6 +221,7 @@ impl ConfigProblem {
             ConfigProblem::NotRedis => "not_redis",
             ConfigProblem::Url => "invalid_url",
             ConfigProblem::UnknownHost => "unknown_host",
+            ConfigProblem::NotCluster => "not_cluster",
         }
     }
 }

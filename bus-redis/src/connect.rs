@@ -30,11 +30,14 @@ use std::time::Duration;
 
 use bus_core::{ConfigProblem, Error, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, ConnectionAddr, ErrorKind, RedisError};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::{Client, ConnectionAddr, ErrorKind, RedisError, Value};
 use tokio::time::Instant;
 
+use crate::cluster::ClusterUrl;
 use crate::options::RedisOptions;
 use crate::redact::Secrets;
+use crate::shared::Shared;
 
 /// How long a TLS handshake may run before a plain `PING` checks whether the server speaks TLS at all.
 pub(crate) const TLS_PROBE_DELAY: Duration = Duration::from_millis(200);
@@ -66,6 +69,51 @@ impl Target<'_> {
     }
 }
 
+/// Where a backend connects: one server, or a cluster through its seeds.
+pub(crate) enum Endpoint {
+    /// One server.
+    Single(Client),
+    /// A Redis Cluster: its client and its URL (for the nodes' own connections).
+    Cluster(Box<ClusterClient>, ClusterUrl),
+}
+
+/// The endpoint a URL names: a cluster for `redis+cluster://` and `rediss+cluster://`, else one server.
+pub(crate) fn endpoint(target: &Target<'_>, options: &RedisOptions) -> Result<Endpoint> {
+    match ClusterUrl::parse(target.url, target.redacted) {
+        Some(url) => {
+            let url = url?;
+            cluster_client(&url, options)
+                .map(|client| Endpoint::Cluster(Box::new(client), url))
+                .map_err(|err| target.config(ConfigProblem::Url, explain(&target.secrets.scrub(err.to_string()))))
+        }
+        None => client(target, options).map(Endpoint::Single),
+    }
+}
+
+/// The cluster client: every request bounded by the response timeout, retries included, and a retry budget
+/// sized to a failover (see [`RedisOptions::cluster_retries`]).
+fn cluster_client(url: &ClusterUrl, options: &RedisOptions) -> redis::RedisResult<ClusterClient> {
+    let seeds: Vec<String> = url.seeds.iter().map(|(host, port)| url.node_url(host, *port)).collect();
+    let max_wait = u64::try_from(options.cluster_max_retry_wait.as_millis()).unwrap_or(u64::MAX);
+    let builder = ClusterClientBuilder::new(seeds)
+        .connection_timeout(options.connect_timeout)
+        .response_timeout(options.response_timeout)
+        .overall_response_timeout(Some(options.response_timeout))
+        .retries(options.cluster_retries)
+        .min_retry_wait(max_wait.min(10))
+        .max_retry_wait(max_wait)
+        .retry_wait_formula(20, 2);
+    #[cfg(feature = "tls")]
+    let builder = match &options.tls_root_certificate {
+        Some(pem) => builder.certs(redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem.clone()),
+        }),
+        None => builder,
+    };
+    builder.build()
+}
+
 /// The `redis` client for the URL, trusting `options`' CA certificate when one is given. A URL the `redis`
 /// crate refuses is [`ConfigProblem::Url`], with the part that is wrong (its own message says only "did not
 /// parse" when the URL is not a URL at all).
@@ -82,7 +130,7 @@ pub(crate) fn client(target: &Target<'_>, options: &RedisOptions) -> Result<Clie
     })
 }
 
-fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
+pub(crate) fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
     #[cfg(feature = "tls")]
     if let Some(pem) = &options.tls_root_certificate {
         let certificates = redis::TlsCertificates {
@@ -125,11 +173,7 @@ fn describe_parse_error(err: url::ParseError) -> String {
 }
 
 /// Opens the shared connection and checks it, retrying what may pass until `options.connect_timeout` runs out.
-pub(crate) async fn establish(
-    client: &Client,
-    target: &Target<'_>,
-    options: &RedisOptions,
-) -> Result<ConnectionManager> {
+pub(crate) async fn establish(endpoint: &Endpoint, target: &Target<'_>, options: &RedisOptions) -> Result<Shared> {
     let started = Instant::now();
     let deadline = started + options.connect_timeout;
     let mut pause = BACKOFF.0;
@@ -140,7 +184,7 @@ pub(crate) async fn establish(
     loop {
         attempts += 1;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(remaining, attempt(client, target, options, remaining)).await {
+        match tokio::time::timeout(remaining, attempt(endpoint, target, options, remaining)).await {
             Ok(Ok(conn)) => return Ok(conn),
             Ok(Err(Failure::Fatal(err))) => return Err(err),
             Ok(Err(Failure::Passing(message))) => last = Some(message),
@@ -205,29 +249,41 @@ enum Failure {
 
 /// One connection and its `PING`, and for a TLS URL the plain probe racing a slow handshake.
 async fn attempt(
-    client: &Client,
+    endpoint: &Endpoint,
     target: &Target<'_>,
     options: &RedisOptions,
     budget: Duration,
-) -> std::result::Result<ConnectionManager, Failure> {
+) -> std::result::Result<Shared, Failure> {
+    let client = match endpoint {
+        Endpoint::Single(client) => client,
+        Endpoint::Cluster(client, url) => {
+            let seeds = url
+                .seeds
+                .iter()
+                .map(|(h, p)| format!("{h}:{p}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            return check(async { client.get_async_connection().await.map(Shared::Cluster) })
+                .await
+                .map_err(|err| classify(&err, target, &seeds, 0));
+        }
+    };
     let config = ConnectionManagerConfig::new()
         .set_response_timeout(Some(options.response_timeout))
         .set_connection_timeout(Some(options.connect_timeout.min(budget)))
         .set_number_of_retries(0);
-    let check = async {
-        let mut conn = ConnectionManager::new_with_config(client.clone(), config).await?;
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
-        match pong {
-            // An ACL user without the right to PING has authenticated: that is all this checks.
-            Err(err) if err.code() == Some("NOPERM") => Ok(conn),
-            other => other.map(|_| conn),
-        }
-    };
-    let ConnectionAddr::TcpTls { host, port, .. } = client.get_connection_info().addr() else {
-        return check.await.map_err(|err| classify(&err, target, client));
+    let connected = check(async {
+        ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map(Shared::Single)
+    });
+    let info = client.get_connection_info();
+    let (addr, db) = (info.addr().to_string(), info.redis_settings().db());
+    let ConnectionAddr::TcpTls { host, port, .. } = info.addr() else {
+        return connected.await.map_err(|err| classify(&err, target, &addr, db));
     };
     tokio::select! {
-        result = check => result.map_err(|err| classify(&err, target, client)),
+        result = connected => result.map_err(|err| classify(&err, target, &addr, db)),
         () = plain_server(host, *port) => Err(Failure::Fatal(target.config(
             ConfigProblem::Tls,
             format!(
@@ -235,6 +291,17 @@ async fn attempt(
                  on the server"
             ),
         ))),
+    }
+}
+
+/// The connection `connect` opens, once a `PING` on it was answered.
+async fn check(connect: impl std::future::Future<Output = redis::RedisResult<Shared>>) -> redis::RedisResult<Shared> {
+    let mut conn = connect.await?;
+    let pong: redis::RedisResult<Value> = redis::cmd("PING").query_async(&mut conn).await;
+    match pong {
+        // An ACL user without the right to PING has authenticated: that is all this checks.
+        Err(err) if err.code() == Some("NOPERM") => Ok(conn),
+        other => other.map(|_| conn),
     }
 }
 
@@ -256,9 +323,8 @@ async fn plain_server(host: &str, port: u16) {
     std::future::pending::<()>().await;
 }
 
-/// Sorts a failed attempt: fatal configuration problems, and failures that may pass.
-fn classify(err: &RedisError, target: &Target<'_>, client: &Client) -> Failure {
-    let addr = client.get_connection_info().addr().to_string();
+/// Sorts a failed attempt on `addr` (database `db`): fatal configuration problems, and failures that may pass.
+fn classify(err: &RedisError, target: &Target<'_>, addr: &str, db: i64) -> Failure {
     if err.kind() == ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS")) {
         return Failure::Fatal(target.config(
             ConfigProblem::Auth,
@@ -274,8 +340,13 @@ fn classify(err: &RedisError, target: &Target<'_>, client: &Client) -> Failure {
                  (redis://:password@host, or redis://user:password@host for an ACL user)",
             ));
         }
+        Some("ERR") if err.detail().is_some_and(|d| d.contains("cluster support disabled")) => {
+            return Failure::Fatal(target.config(
+                ConfigProblem::NotCluster,
+                format!("{addr} is not in cluster mode (use a redis:// URL for a single server)"),
+            ));
+        }
         Some("ERR") if err.detail().is_some_and(|d| d.starts_with("DB index is out of range")) => {
-            let db = client.get_connection_info().redis_settings().db();
             return Failure::Fatal(target.config(
                 ConfigProblem::Database,
                 format!(

@@ -126,6 +126,7 @@
 mod args;
 mod backend;
 mod blocking;
+mod cluster;
 mod connect;
 mod dedup;
 mod error;
@@ -136,6 +137,8 @@ mod publish;
 mod redact;
 mod reply;
 mod scripts;
+mod shared;
+mod spread;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -65,6 +65,14 @@ pub struct RedisOptions {
     /// [`publish_batch`](bus_core::Backend::publish_batch) write: idempotent and indexed (the default), or
     /// one plain XADD per message. See [`PublishMode`] for the trade-off.
     pub publish_mode: PublishMode,
+    /// On a Redis Cluster (`redis+cluster://`), how many times the cluster client retries a request that met a
+    /// failover, a MOVED/ASK redirection or a broken node connection, within
+    /// [`response_timeout`](Self::response_timeout) in all. Default: 6 (with waits from tens of milliseconds
+    /// up to [`cluster_max_retry_wait`](Self::cluster_max_retry_wait), about the 2–3 s a failover takes with
+    /// `cluster-node-timeout 1000`).
+    pub cluster_retries: u32,
+    /// On a Redis Cluster, the longest wait between two retries. Default: 500 ms.
+    pub cluster_max_retry_wait: Duration,
     /// A CA certificate (PEM) that `rediss://` connections trust instead of the system roots, for servers
     /// with certificates from a private CA. Needs the `tls` feature. Default: none (system roots).
     pub tls_root_certificate: Option<Vec<u8>>,
@@ -100,6 +108,8 @@ impl Default for RedisOptions {
             max_idle_blocking_connections: 16,
             max_blocking_connections: 64,
             publish_mode: PublishMode::Indexed,
+            cluster_retries: 6,
+            cluster_max_retry_wait: Duration::from_millis(500),
             tls_root_certificate: None,
         }
     }
@@ -170,6 +180,12 @@ impl RedisOptions {
     /// Sets the publish mode ([`PublishMode::Indexed`] by default).
     pub fn publish_mode(mut self, mode: PublishMode) -> RedisOptions {
         self.publish_mode = mode;
+        self
+    }
+
+    /// Sets the retries of a cluster request (see [`RedisOptions::cluster_retries`]).
+    pub fn cluster_retries(mut self, retries: u32) -> RedisOptions {
+        self.cluster_retries = retries;
         self
     }
 

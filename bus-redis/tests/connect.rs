@@ -90,6 +90,17 @@ async fn fails(url: &str, options: RedisOptions) -> (Error, Duration) {
 
 /// Asserts a configuration error: its problem and kind, not retryable, the message's words, no secret, at once.
 fn assert_config(err: &Error, elapsed: Duration, problem: ConfigProblem, kind: &str, words: &[&str], secret: &str) {
+    assert_config_within(err, elapsed, AT_ONCE, (problem, kind), words, secret);
+}
+
+fn assert_config_within(
+    err: &Error,
+    elapsed: Duration,
+    within: Duration,
+    (problem, kind): (ConfigProblem, &str),
+    words: &[&str],
+    secret: &str,
+) {
     assert!(
         matches!(err, Error::Config { problem: p, .. } if *p == problem),
         "expected {problem:?}, got {err:?}"
@@ -101,7 +112,7 @@ fn assert_config(err: &Error, elapsed: Duration, problem: ConfigProblem, kind: &
         assert!(message.contains(word), "{word:?} missing from {message:?}");
     }
     assert!(!format!("{message} {err:?}").contains(secret), "{message}");
-    assert!(elapsed < AT_ONCE, "took {elapsed:?}: {message}");
+    assert!(elapsed < within, "took {elapsed:?}: {message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,12 +173,13 @@ async fn rediss_on_a_plain_server_fails_at_once() {
     };
     let url = format!("rediss://:{PASSWORD}@127.0.0.1:{}", server.port);
     let (err, elapsed) = fails(&url, patient()).await;
-    // At once, after the 200 ms a TLS handshake is given before the plain probe.
-    assert_config(
+    // At once, after the 200 ms a TLS handshake is given before the plain probe (a wider margin for the probe's
+    // own connection on a loaded machine; before, this took 21 s).
+    assert_config_within(
         &err,
         elapsed,
-        ConfigProblem::Tls,
-        "tls_mismatch",
+        Duration::from_secs(3),
+        (ConfigProblem::Tls, "tls_mismatch"),
         &["speaks plain Redis, not TLS", "redis://"],
         PASSWORD,
     );

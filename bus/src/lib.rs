@@ -20,6 +20,8 @@
 //! | `redis://[user:password@]host[:port][/db]` | [`RedisBackend`] over TCP | `redis` |
 //! | `rediss://…` (same form) | [`RedisBackend`] over TLS (rustls, system roots) | `tls` |
 //! | `redis+unix:///path/to/socket[?db=n&user=u&pass=p]` (or `unix://…`) | [`RedisBackend`] on a unix socket | `redis` |
+//! | `redis+cluster://[user:password@]host:port[,host:port…]` | [`RedisBackend`] on a Redis Cluster (the nodes given are seeds) | `redis` |
+//! | `rediss+cluster://…` (same form) | [`RedisBackend`] on a Redis Cluster over TLS | `tls` |
 //!
 //! All three features are on by default. Schemes are matched case-insensitively. A Redis URL is handed as it is
 //! to [`RedisBackend::connect`]; the Redis tuning that is not part of a URL (key prefix, timeouts, publish mode,
@@ -82,11 +84,12 @@ enum Scheme {
     Rediss,
     RedisUnix,
     Unix,
+    RedisCluster,
+    RedissCluster,
 }
 
 /// What an error says the accepted schemes are.
-const EXPECTED: &str =
-    "expected memory:// (feature `memory`), redis:// or redis+unix:// (feature `redis`), or rediss:// (feature `tls`)";
+const EXPECTED: &str = "expected memory:// (feature `memory`), redis://, redis+unix:// or redis+cluster:// (feature `redis`), or rediss:// or rediss+cluster:// (feature `tls`)";
 
 impl Scheme {
     fn of_url(url: &str) -> Result<Scheme> {
@@ -109,6 +112,8 @@ impl Scheme {
             "rediss" => Scheme::Rediss,
             "redis+unix" => Scheme::RedisUnix,
             "unix" => Scheme::Unix,
+            "redis+cluster" => Scheme::RedisCluster,
+            "rediss+cluster" => Scheme::RedissCluster,
             _ => {
                 return Err(Error::invalid_argument(format!(
                     "unknown bus URL scheme '{scheme}': {EXPECTED}"
@@ -126,7 +131,12 @@ impl Scheme {
     fn kind(self) -> BackendKind {
         match self {
             Scheme::Memory => BackendKind::Memory,
-            Scheme::Redis | Scheme::Rediss | Scheme::RedisUnix | Scheme::Unix => BackendKind::Redis,
+            Scheme::Redis
+            | Scheme::Rediss
+            | Scheme::RedisUnix
+            | Scheme::Unix
+            | Scheme::RedisCluster
+            | Scheme::RedissCluster => BackendKind::Redis,
         }
     }
 
@@ -137,6 +147,8 @@ impl Scheme {
             Scheme::Rediss => "rediss",
             Scheme::RedisUnix => "redis+unix",
             Scheme::Unix => "unix",
+            Scheme::RedisCluster => "redis+cluster",
+            Scheme::RedissCluster => "rediss+cluster",
         }
     }
 
@@ -144,16 +156,16 @@ impl Scheme {
     fn feature(self) -> &'static str {
         match self {
             Scheme::Memory => "memory",
-            Scheme::Rediss => "tls",
-            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix => "redis",
+            Scheme::Rediss | Scheme::RedissCluster => "tls",
+            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix | Scheme::RedisCluster => "redis",
         }
     }
 
     fn enabled(self) -> bool {
         match self {
             Scheme::Memory => cfg!(feature = "memory"),
-            Scheme::Rediss => cfg!(feature = "tls"),
-            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix => cfg!(feature = "redis"),
+            Scheme::Rediss | Scheme::RedissCluster => cfg!(feature = "tls"),
+            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix | Scheme::RedisCluster => cfg!(feature = "redis"),
         }
     }
 
@@ -240,6 +252,16 @@ mod tests {
             ("rediss://:pw@host:6380", Scheme::Rediss, BackendKind::Redis),
             ("redis+unix:///tmp/r.sock?db=2", Scheme::RedisUnix, BackendKind::Redis),
             ("unix:///tmp/r.sock", Scheme::Unix, BackendKind::Redis),
+            (
+                "redis+cluster://h1:7000,h2:7001",
+                Scheme::RedisCluster,
+                BackendKind::Redis,
+            ),
+            (
+                "rediss+cluster://:pw@h1:7000",
+                Scheme::RedissCluster,
+                BackendKind::Redis,
+            ),
         ];
         for (url, scheme, kind) in cases {
             assert_eq!(Scheme::of_url(url).ok(), Some(scheme), "{url}");
