@@ -70,9 +70,12 @@ impl fmt::Debug for RedisBackend {
 }
 
 impl RedisBackend {
-    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS, or
-    /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`). The URL's password never appears in `Debug`
-    /// output or error messages.
+    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS,
+    /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`, or a Redis Cluster:
+    /// `redis+cluster://[user:password@]host:port[,host:port…]`, `rediss+cluster://…`). The URL's password
+    /// never appears in `Debug` output or error messages. Failures no retry can fix come back at once as
+    /// [`Error::Config`]; others are retried within [`RedisOptions::connect_timeout`] (see the crate
+    /// documentation, "Connecting").
     pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisBackend> {
         options.validate()?;
         let redacted = redact_url(url);

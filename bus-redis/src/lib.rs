@@ -89,6 +89,35 @@
 //!   block runs out while waiting, fails with [`bus_core::Error::Timeout`] with `may_have_executed: false`
 //!   (retryable; nothing was sent). An infinite block waits as long as it takes.
 //!
+//! # Redis Cluster
+//! `redis+cluster://[user:password@]host:port[,host:port…]` (or `rediss+cluster://` with TLS) connects to a
+//! Redis Cluster through the nodes given as seeds. The keys stay as above: a topic's three keys share its
+//! hash tag, so each command on one topic (scripts, the batch transaction, `drop_topic`, `expire_topic`)
+//! stays in one slot, and since topic names hold no braces, topics hash whole and spread over the masters.
+//! What differs from one server, and why:
+//! - the shared connection is the `redis` crate's cluster client: commands are routed by key and follow
+//!   MOVED/ASK, every request is bounded by [`RedisOptions::response_timeout`] retries included, and a request
+//!   that meets a failover is retried [`RedisOptions::cluster_retries`] times with waits of tens of
+//!   milliseconds up to [`RedisOptions::cluster_max_retry_wait`] (the crate's defaults would sleep at least
+//!   1.28 s per retry, 16 times);
+//! - blocking reads lease dedicated connections on the master of their topic's slot (from a slot map kept
+//!   from `CLUSTER SLOTS`, reloaded after MOVED/ASK or a broken connection), and an abandoned read's
+//!   `CLIENT UNBLOCK` goes to that node (client ids are per node);
+//! - a read over several topics in different slots is split by slot and merged in the order of the cursors,
+//!   with the results one server gives (certified by the whole conformance suite on a local cluster); a
+//!   blocking one blocks on every slot at once and, when one is answered, releases the others and merges
+//!   what they had received. A group read split over slots first checks that every topic has the group
+//!   (one `XINFO GROUPS` each), as Redis checks before serving any key, so a failing read moves nothing;
+//!   a group destroyed between that check and the reads is reported after the other slots were served;
+//! - scripts are loaded on every node when a master answers `NOSCRIPT` (after a failover to a replica that
+//!   never loaded them), then run again.
+//!
+//! What a retried command may change: the default indexed publish stays exactly-once (a retry finds the UUID
+//! in the index and answers `duplicate`); a plain-mode publish or a raw `append` may be written twice, an
+//! `XGROUP CREATE` retried after its reply was lost answers `BUSYGROUP`, `CREATECONSUMER` answers 0, and the
+//! counts of `XACK`/`XDEL` may be lower than the entries acknowledged or deleted. An acknowledged write that
+//! had not reached a replica is lost if its master fails (Redis replication is asynchronous).
+
 //! # Connecting
 //! [`RedisBackend::connect`] checks the settings with one connection before it returns, within
 //! [`RedisOptions::connect_timeout`] (5 s by default) in all:

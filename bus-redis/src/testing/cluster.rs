@@ -196,6 +196,12 @@ impl TestCluster {
     /// Kills a master (SIGKILL, as a crash) and returns its port, for [`restart`](Self::restart).
     pub fn kill_master(&self) -> std::result::Result<u16, String> {
         let port = *self.masters()?.first().ok_or("no master")?;
+        self.kill(port)?;
+        Ok(port)
+    }
+
+    /// Kills the node on `port` (SIGKILL) and waits for it to exit.
+    pub fn kill(&self, port: u16) -> std::result::Result<(), String> {
         let mut nodes = self.lock();
         let node = nodes
             .iter_mut()
@@ -204,7 +210,7 @@ impl TestCluster {
         let mut child = node.child.take().ok_or("node not running")?;
         child.kill().map_err(|err| format!("cannot kill node {port}: {err}"))?;
         child.wait().map_err(|err| format!("cannot reap node {port}: {err}"))?;
-        Ok(port)
+        Ok(())
     }
 
     /// Starts the node on `port` again (it rejoins as a replica) and waits until the cluster is healthy.
