@@ -52,3 +52,17 @@ impl conformance::BackendFactory for Cluster {
             .exact_node_trimming(bus_redis::testing::TestCluster::shared(self.0).is_some())
     }
 }
+
+/// A fresh `bus-memory` backend per instance: the reference of the differential runs.
+pub struct Memory;
+
+#[async_trait::async_trait]
+impl conformance::BackendFactory for Memory {
+    async fn create(&self) -> Option<conformance::Instance> {
+        Some(conformance::Instance::new(Arc::new(bus_memory::MemoryBackend::new())))
+    }
+
+    fn capabilities(&self) -> conformance::Capabilities {
+        conformance::Capabilities::all()
+    }
+}
