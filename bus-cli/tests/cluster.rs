@@ -14,7 +14,10 @@ fn a_shell_session_runs_the_whole_scenario_on_a_cluster() {
     };
     check_session(cluster.url(), &scenario(&format!("cli{}:chat:1", std::process::id())));
     // Single commands on topics of different slots, and a read over both.
-    let (a, b) = (format!("cli{}:a", std::process::id()), format!("cli{}:b", std::process::id()));
+    let (a, b) = (
+        format!("cli{}:a", std::process::id()),
+        format!("cli{}:b", std::process::id()),
+    );
     for topic in [&a, &b] {
         let (code, lines) = run(cluster.url(), &["publish", topic, r#"{"n":1}"#]);
         assert_eq!(code, 0, "{lines:?}");
@@ -22,5 +25,8 @@ fn a_shell_session_runs_the_whole_scenario_on_a_cluster() {
     let (code, lines) = run(cluster.url(), &["read", &b, &a, "0", "0"]);
     assert_eq!(code, 0, "{lines:?}");
     let text = lines[0].to_string();
-    assert!(text.find(&b).unwrap() < text.find(&a).unwrap(), "in the order asked: {text}");
+    assert!(
+        text.find(&b).unwrap() < text.find(&a).unwrap(),
+        "in the order asked: {text}"
+    );
 }

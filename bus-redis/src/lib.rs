@@ -116,7 +116,9 @@
 //! in the index and answers `duplicate`); a plain-mode publish or a raw `append` may be written twice, an
 //! `XGROUP CREATE` retried after its reply was lost answers `BUSYGROUP`, `CREATECONSUMER` answers 0, and the
 //! counts of `XACK`/`XDEL` may be lower than the entries acknowledged or deleted. An acknowledged write that
-//! had not reached a replica is lost if its master fails (Redis replication is asynchronous).
+//! had not reached a replica is lost if its master fails (Redis replication is asynchronous), unless
+//! publishes are durable ([`RedisOptions::durable`]: the script and a `WAIT` for replicas in one round trip;
+//! the `WAIT` holds the shared connection until the replicas answer, so keep its timeout short).
 
 //! # Connecting
 //! [`RedisBackend::connect`] checks the settings with one connection before it returns, within
@@ -158,6 +160,7 @@ mod blocking;
 mod cluster;
 mod connect;
 mod dedup;
+mod durable;
 mod error;
 mod keys;
 mod lookup;
@@ -173,6 +176,7 @@ pub mod testing;
 
 pub use backend::RedisBackend;
 pub use dedup::RedisDedup;
+pub use durable::Durable;
 
 pub use options::{PublishMode, RedisOptions};
 pub use redact::redact_url;

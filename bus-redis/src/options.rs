@@ -73,6 +73,12 @@ pub struct RedisOptions {
     pub cluster_retries: u32,
     /// On a Redis Cluster, the longest wait between two retries. Default: 500 ms.
     pub cluster_max_retry_wait: Duration,
+    /// Durable publishing (off by default): each indexed [`publish`](bus_core::Backend::publish) waits, in the
+    /// same round trip, until this many replicas have the write (`WAIT`), and fails with
+    /// [`Error::Timeout`] (`may_have_executed: true`, safe to retry) when fewer acknowledged it within the
+    /// timeout. For callers who cannot lose an acknowledged write when a master fails; see the crate
+    /// documentation ("Redis Cluster") for its cost. Batches and `append` do not wait.
+    pub durable: Option<crate::Durable>,
     /// A CA certificate (PEM) that `rediss://` connections trust instead of the system roots, for servers
     /// with certificates from a private CA. Needs the `tls` feature. Default: none (system roots).
     pub tls_root_certificate: Option<Vec<u8>>,
@@ -108,6 +114,7 @@ impl Default for RedisOptions {
             max_idle_blocking_connections: 16,
             max_blocking_connections: 64,
             publish_mode: PublishMode::Indexed,
+            durable: None,
             cluster_retries: 6,
             cluster_max_retry_wait: Duration::from_millis(500),
             tls_root_certificate: None,
@@ -189,6 +196,19 @@ impl RedisOptions {
         self
     }
 
+    /// Makes every indexed publish wait for `replicas` replicas, at most `timeout` (see
+    /// [`RedisOptions::durable`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = bus_redis::RedisOptions::new().durable(1, Duration::from_millis(50));
+    /// assert_eq!(options.durable.map(|d| d.replicas), Some(1));
+    /// ```
+    pub fn durable(mut self, replicas: u32, timeout: Duration) -> RedisOptions {
+        self.durable = Some(crate::Durable { replicas, timeout });
+        self
+    }
+
     /// Trusts this CA certificate (PEM) for `rediss://` instead of the system roots.
     pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> RedisOptions {
         self.tls_root_certificate = Some(pem.into());
@@ -213,6 +233,15 @@ impl RedisOptions {
         }
         if self.connect_timeout < Duration::from_millis(1) {
             return Err(Error::invalid_argument("connect_timeout must be at least 1 ms"));
+        }
+        if let Some(durable) = self.durable
+            && (durable.replicas == 0
+                || durable.timeout < Duration::from_millis(1)
+                || durable.timeout >= self.response_timeout)
+        {
+            return Err(Error::invalid_argument(
+                "durable needs at least 1 replica and a WAIT timeout of at least 1 ms, shorter than response_timeout",
+            ));
         }
         if self.max_blocking_connections == 0 {
             return Err(Error::invalid_argument("max_blocking_connections must be at least 1"));

@@ -227,3 +227,48 @@ async fn a_cluster_url_with_no_reachable_seed_is_retried_then_typed() {
         .unwrap_err();
     assert_eq!(err.kind(), "invalid_url", "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_durable_publish_waits_for_its_replica() {
+    let Some(cluster) = cluster("a_durable_publish_waits_for_its_replica") else {
+        return;
+    };
+    let prefix = format!("durable{}:", std::process::id());
+    let connect = |replicas| {
+        let options = RedisOptions::new()
+            .key_prefix(prefix.clone())
+            .durable(replicas, Duration::from_millis(100));
+        RedisBackend::connect(cluster.url(), options)
+    };
+    let one = connect(1).await.unwrap();
+    let two = connect(2).await.unwrap();
+    let topic = Topic::new("durable:t").unwrap();
+    let first = message(1);
+    let published = one
+        .publish(&topic, &first, &AppendOptions::new())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!published.duplicate);
+    // Each master has one replica: waiting for two fails after the WAIT timeout, saying the write may be there.
+    let second = message(2);
+    let err = two.publish(&topic, &second, &AppendOptions::new()).await.unwrap_err();
+    assert!(
+        matches!(err, bus_core::Error::Timeout { may_have_executed: true, ref operation, .. }
+            if operation.contains("1 replica(s) acknowledged")),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    // The retry with a reachable count is the same message: a duplicate, written once.
+    let retried = one
+        .publish(&topic, &second, &AppendOptions::new())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(retried.duplicate);
+    assert_eq!(one.len(&topic).await.unwrap(), 2);
+    // A WAIT timeout must be shorter than the response timeout.
+    let bad = RedisOptions::new().durable(1, Duration::from_secs(10));
+    let err = RedisBackend::connect(cluster.url(), bad).await.unwrap_err();
+    assert_eq!(err.kind(), "invalid_argument");
+}
