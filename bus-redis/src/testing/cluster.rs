@@ -7,13 +7,15 @@
 //! `cluster-require-full-coverage no` (a dead master stops only its own slots), `repl-diskless-sync-delay 0`
 //! (a replica syncs at once), no persistence, and the stream node layout of bus-memory (as the single-server
 //! harness). It is formed with `redis-cli --cluster create`, and ready once every node reports
-//! `cluster_state:ok` over all 16384 slots and every replica's link to its master is up.
+//! `cluster_state:ok` over all 16384 slots and six known nodes, and every replica's link to its master is up.
+//! A formation is given 20 s (it takes about two); one that stalls is torn down and made again on new ports,
+//! up to three times.
 //!
 //! [`kill_master`](TestCluster::kill_master) SIGKILLs one master (a crash) and
 //! [`restart`](TestCluster::restart) starts it again on its port and directory, where it rejoins as a replica
 //! of whoever took over. The processes are stopped by PID: when the cluster is dropped, and, since a shared
 //! cluster lives in a static that is never dropped, by a watchdog process (`sh`) that waits for the test
-//! binary to exit and then kills exactly the PIDs it was given.
+//! binary to exit, then kills exactly the PIDs it was given and removes the nodes' directories.
 //!
 //! `BUS_REDIS_CLUSTER_URL` (`redis+cluster://host:port[,host:port…]`) uses an existing cluster instead (which
 //! cannot be killed or restarted). With no `redis-server` (or `redis-cli`) on `PATH` the caller gets `None`
@@ -28,8 +30,11 @@ use bus_core::Result;
 
 use crate::{RedisBackend, RedisOptions};
 
-/// How long forming or healing the cluster may take before the harness gives up.
+/// How long healing the cluster (after a restart) may take before the harness gives up.
 const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// How long one attempt at forming the cluster may take (it takes about two seconds).
+const FORM_WITHIN: Duration = Duration::from_secs(20);
 
 /// One node process.
 #[derive(Debug)]
@@ -73,15 +78,28 @@ impl TestCluster {
         }
         let base = std::env::temp_dir().join(format!("bus-redis-cluster-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
+        // A formation can stall (a node that never learns of the others, seen once in many runs on this
+        // machine); each attempt is bounded, and a stalled one is torn down and made again on new ports.
+        let mut failures = Vec::new();
+        for attempt in 0..3 {
+            match Self::form(&base.join(format!("attempt{attempt}"))) {
+                Ok(cluster) => return Ok(cluster),
+                Err(reason) => failures.push(reason),
+            }
+        }
+        Err(failures.join("; then "))
+    }
+
+    /// Starts six nodes with their directories under `base` and forms the cluster, within [`FORM_WITHIN`].
+    fn form(base: &std::path::Path) -> std::result::Result<TestCluster, String> {
         let mut nodes = Vec::new();
         for (i, port) in free_ports(6)?.into_iter().enumerate() {
             let dir = base.join(format!("node{i}"));
             std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
-            let child = spawn(port, &dir)?;
             nodes.push(Node {
                 port,
-                dir,
-                child: Some(child),
+                dir: dir.clone(),
+                child: Some(spawn(port, &dir)?),
             });
         }
         let ports: Vec<u16> = nodes.iter().map(|n| n.port).collect();
@@ -98,27 +116,37 @@ impl TestCluster {
             cases: std::sync::atomic::AtomicU64::new(0),
             watchdog: Mutex::new(None),
         };
+        // From here on, dropping `cluster` (on any error) stops the nodes and removes `base`.
         cluster.arm_watchdog()?;
         for port in &ports {
-            wait_until(&format!("node {port} answering"), || ping(*port))?;
+            wait_until(&format!("node {port} answering"), FORM_WITHIN, || ping(*port))?;
         }
         let mut create = Command::new("redis-cli");
         create.args(["--cluster", "create"]);
         for port in &ports {
             create.arg(format!("127.0.0.1:{port}"));
         }
-        let output = create
+        let mut child = create
             .args(["--cluster-replicas", "1", "--cluster-yes"])
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
             .map_err(|err| format!("cannot run redis-cli from PATH: {err}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "redis-cli --cluster create failed: {}",
-                String::from_utf8_lossy(&output.stdout)
-            ));
+        let mut status = None;
+        let waited = wait_until("redis-cli --cluster create", FORM_WITHIN, || {
+            status = child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        if waited.is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        cluster.wait_healthy()?;
+        waited?;
+        if !status.is_some_and(|s| s.success()) {
+            return Err(format!("redis-cli --cluster create failed ({status:?})"));
+        }
+        cluster.wait_healthy_within(FORM_WITHIN)?;
         Ok(cluster)
     }
 
@@ -229,13 +257,21 @@ impl TestCluster {
         self.wait_healthy()
     }
 
-    /// Waits until every running node sees the cluster ok over all slots and every replica's link is up.
+    /// Waits until every running node sees the cluster ok over all slots and all six nodes, and every
+    /// replica's link is up.
     pub fn wait_healthy(&self) -> std::result::Result<(), String> {
+        self.wait_healthy_within(READY_WITHIN)
+    }
+
+    fn wait_healthy_within(&self, within: Duration) -> std::result::Result<(), String> {
         let ports = self.running_ports();
-        wait_until("cluster_state:ok on every node, replicas in sync", || {
+        wait_until("cluster_state:ok on every node, replicas in sync", within, || {
             ports.iter().all(|port| {
-                let ok = info(*port, "CLUSTER", None)
-                    .is_ok_and(|text| text.contains("cluster_state:ok") && text.contains("cluster_slots_ok:16384"));
+                let ok = info(*port, "CLUSTER", None).is_ok_and(|text| {
+                    text.contains("cluster_state:ok")
+                        && text.contains("cluster_slots_ok:16384")
+                        && text.contains("cluster_known_nodes:6")
+                });
                 let synced = info(*port, "INFO", Some("replication"))
                     .is_ok_and(|text| text.contains("role:master") || text.contains("master_link_status:up"));
                 ok && synced
@@ -263,8 +299,14 @@ impl TestCluster {
             .iter()
             .filter_map(|n| n.child.as_ref().map(|c| c.id().to_string()))
             .collect();
+        // The nodes' directories are `<base>/attempt<n>/node<i>`: the whole base goes.
+        let base = self
+            .lock()
+            .first()
+            .and_then(|n| n.dir.parent().and_then(std::path::Path::parent).map(PathBuf::from));
+        let cleanup = base.map_or_else(String::new, |base| format!("; rm -rf '{}'", base.display()));
         let script = format!(
-            "while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -9 {pids} 2>/dev/null",
+            "while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -9 {pids} 2>/dev/null{cleanup}",
             parent = std::process::id(),
             pids = pids.join(" ")
         );
@@ -302,7 +344,11 @@ impl Drop for TestCluster {
             let _ = watchdog.wait();
         }
         if let Some(base) = base {
-            let _ = std::fs::remove_dir_all(base);
+            let _ = std::fs::remove_dir_all(&base);
+            // The attempts' parent, once no attempt is left in it.
+            if let Some(parent) = base.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
         }
     }
 }
@@ -381,13 +427,13 @@ fn node_port(line: &str) -> Option<u16> {
     host_port.rsplit(':').next()?.parse().ok()
 }
 
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) -> std::result::Result<(), String> {
+fn wait_until(what: &str, within: Duration, mut ready: impl FnMut() -> bool) -> std::result::Result<(), String> {
     let started = Instant::now();
-    while started.elapsed() < READY_WITHIN {
+    while started.elapsed() < within {
         if ready() {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(format!("timed out after {READY_WITHIN:?} waiting for {what}"))
+    Err(format!("timed out after {within:?} waiting for {what}"))
 }
