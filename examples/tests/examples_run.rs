@@ -229,3 +229,15 @@ fn metrics_example_runs_on_redis() {
     };
     check_metrics(&run_example_env("metrics", Some(server.url()), &[("METRICS_LINGER_SECS", "0")]).0);
 }
+
+/// The agent, worker and subscription examples on a Redis Cluster URL (a local cluster, started once for
+/// this binary): `Agent`, `Worker` and `Subscription` on topics spread over the masters.
+#[test]
+fn the_examples_run_on_a_redis_cluster() {
+    let Some(cluster) = bus_redis::testing::TestCluster::shared("the_examples_run_on_a_redis_cluster") else {
+        return;
+    };
+    check_quickstart(&run_example("quickstart", Some(cluster.url())).0);
+    check_agent_chat(&run_example("agent_chat", Some(cluster.url())).0);
+    check_worker_pool(&run_example("worker_pool", Some(cluster.url())).0);
+}
