@@ -44,8 +44,30 @@ struct Cli {
         default_value = "memory://"
     )]
     url: String,
+    /// How long connecting to Redis may take in all, retries included, in milliseconds (default 5000).
+    /// Failures no retry can fix (a wrong password, a database out of range, TLS on one side only, not a
+    /// Redis server, a bad URL, an unknown host) fail at once whatever it is.
+    #[arg(
+        long,
+        global = true,
+        value_name = "MS",
+        env = "BUS_CONNECT_TIMEOUT",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    connect_timeout: Option<u64>,
     #[command(subcommand)]
     command: Top,
+}
+
+impl Cli {
+    /// The Redis options the global flags ask for.
+    fn redis_options(&self) -> bus::RedisOptions {
+        let options = bus::RedisOptions::new();
+        match self.connect_timeout {
+            Some(ms) => options.connect_timeout(Duration::from_millis(ms)),
+            None => options,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,11 +121,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let options = cli.redis_options();
     match cli.command {
-        Top::Shell => shell::run(&runtime, &cli.url),
+        Top::Shell => shell::run(&runtime, &cli.url, &options),
         Top::Bench(args) => bus_bench::run(&runtime, &cli.url, &args),
         Top::Serve(args) => serve::run(&runtime, &args),
-        Top::Bus(command) => run_one(&runtime, &cli.url, command),
+        Top::Bus(command) => run_one(&runtime, &cli.url, &options, command),
     }
 }
 
@@ -113,12 +136,17 @@ pub(crate) fn print_line(value: &Value) -> bool {
     writeln!(out, "{value}").and_then(|()| out.flush()).is_ok()
 }
 
-fn run_one(runtime: &tokio::runtime::Runtime, url: &str, mut command: Command) -> ExitCode {
+fn run_one(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    options: &bus::RedisOptions,
+    mut command: Command,
+) -> ExitCode {
     if let Err(err) = payload::resolve(&mut command, payload::Stdin::Free) {
         print_line(&error_json(&err));
         return ExitCode::FAILURE;
     }
-    let bus = match runtime.block_on(bus::connect(url)) {
+    let bus = match runtime.block_on(bus::connect_with(url, options.clone())) {
         Ok(bus) => bus,
         Err(err) => {
             print_line(&error_json(&err));

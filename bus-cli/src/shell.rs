@@ -53,6 +53,8 @@ enum ShellCommand {
 struct Session<'a> {
     runtime: &'a Runtime,
     url: &'a str,
+    /// `--connect-timeout` and the rest of the Redis options of the command line.
+    options: &'a bus::RedisOptions,
     bus: Option<Bus>,
     interactive: bool,
     /// Whether any command printed an error (a piped session then exits 1).
@@ -76,7 +78,10 @@ enum Reply {
 impl Session<'_> {
     fn bus(&mut self) -> Result<&Bus, bus::Error> {
         if self.bus.is_none() {
-            self.bus = Some(self.runtime.block_on(bus::connect(self.url))?);
+            self.bus = Some(
+                self.runtime
+                    .block_on(bus::connect_with(self.url, self.options.clone()))?,
+            );
         }
         self.bus
             .as_ref()
@@ -149,10 +154,11 @@ impl Session<'_> {
 }
 
 /// Runs the shell until the end of stdin.
-pub(crate) fn run(runtime: &Runtime, url: &str) -> ExitCode {
+pub(crate) fn run(runtime: &Runtime, url: &str, options: &bus::RedisOptions) -> ExitCode {
     let mut session = Session {
         runtime,
         url,
+        options,
         bus: None,
         interactive: std::io::stdin().is_terminal(),
         failed: false,

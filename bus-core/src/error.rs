@@ -160,6 +160,26 @@ pub enum Error {
         message: String,
     },
 
+    /// The backend's configuration does not fit the server: wrong credentials, a database the server does not
+    /// have, TLS on one side only, something other than Redis on the port, a URL that does not parse, a host
+    /// name that does not resolve. No retry can fix it, so a connect fails with it at once, and
+    /// [`Error::is_retryable`] says false. [`Error::kind`] names the [`ConfigProblem`]; the message says what to
+    /// change and never contains a password.
+    ///
+    /// ```
+    /// use bus_core::{ConfigProblem, Error};
+    /// let err = Error::Config { problem: ConfigProblem::Auth, message: "authentication failed …".into() };
+    /// assert_eq!(err.kind(), "auth_failed");
+    /// assert!(!err.is_retryable());
+    /// ```
+    #[error("{message}")]
+    Config {
+        /// What does not fit.
+        problem: ConfigProblem,
+        /// What went wrong and what to change, naming the URL with its password masked.
+        message: String,
+    },
+
     /// Any other failure reported by the backend.
     #[error("{message}")]
     Backend {
@@ -168,6 +188,42 @@ pub enum Error {
         /// Whether trying again later may succeed (server loading, busy script, failover).
         retryable: bool,
     },
+}
+
+/// What part of a backend's configuration does not fit the server (see [`Error::Config`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// The server refused the username/password, or wants one and none was given (`WRONGPASS`, `NOAUTH`).
+    Auth,
+    /// The database index is out of the server's range (`ERR DB index is out of range`).
+    Database,
+    /// TLS on one side only (a `rediss://` URL on a plain server), or a certificate that was not accepted.
+    Tls,
+    /// Whatever answers on the port does not speak the Redis protocol.
+    NotRedis,
+    /// The URL does not parse, or one of its parts is out of range (a port above 65535, a database that is
+    /// not a number).
+    Url,
+    /// The host name does not resolve.
+    UnknownHost,
+    /// A cluster URL names a server that is not in cluster mode.
+    NotCluster,
+}
+
+impl ConfigProblem {
+    /// The stable snake_case name [`Error::kind`] reports for it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ConfigProblem::Auth => "auth_failed",
+            ConfigProblem::Database => "no_such_database",
+            ConfigProblem::Tls => "tls_mismatch",
+            ConfigProblem::NotRedis => "not_redis",
+            ConfigProblem::Url => "invalid_url",
+            ConfigProblem::UnknownHost => "unknown_host",
+            ConfigProblem::NotCluster => "not_cluster",
+        }
+    }
 }
 
 /// Which command reported a missing topic: Redis words it differently per command.
@@ -230,7 +286,8 @@ impl Error {
         }
     }
 
-    /// A stable snake_case name of the variant, for logs and machine-readable output.
+    /// A stable snake_case name of the variant, for logs and machine-readable output ([`Error::Config`] is
+    /// named after its [`ConfigProblem`]).
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NoGroup { .. } => "no_group",
@@ -249,6 +306,7 @@ impl Error {
             Error::Payload(_) => "payload",
             Error::Timeout { .. } => "timeout",
             Error::Connection { .. } => "connection",
+            Error::Config { problem, .. } => problem.kind(),
             Error::Backend { .. } => "backend",
         }
     }
@@ -322,5 +380,13 @@ mod tests {
             .is_retryable()
         );
         assert_eq!(Error::InvalidId.kind(), "invalid_id");
+        let config = |problem| Error::Config {
+            problem,
+            message: "m".into(),
+        };
+        assert!(!config(ConfigProblem::Url).is_retryable());
+        assert_eq!(config(ConfigProblem::Database).kind(), "no_such_database");
+        assert_eq!(config(ConfigProblem::NotRedis).kind(), "not_redis");
+        assert_eq!(config(ConfigProblem::UnknownHost).to_string(), "m");
     }
 }

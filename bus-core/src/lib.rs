@@ -43,7 +43,7 @@ pub use bus::{Bus, Cursor, Received};
 pub use clock::Clock;
 pub use consumer::Consumer;
 pub use entry::{Entry, Fields, GroupEntry, ReadReply, TopicEntries};
-pub use error::{Error, GroupCommand, Result, TopicCommand};
+pub use error::{ConfigProblem, Error, GroupCommand, Result, TopicCommand};
 pub use id::{AppendId, EntryId, GroupCursor, GroupStart, RangeBound, ReadCursor};
 pub use message::{Malformed, Message};
 pub use options::{

@@ -23,18 +23,22 @@ use bus_core::{
     PendingEntry, PendingQuery, PendingSummary, Published, RangeBound, ReadCursor, ReadGroupOptions, ReadOptions,
     ReadReply, Result, StreamInfo, Topic, Trim,
 };
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Cmd, Value};
+use redis::{Cmd, Value};
 use uuid::Uuid;
 
 use crate::args::{self, millis};
-use crate::blocking::Pool;
-use crate::error::{Ctx, connect_failed};
+use crate::blocking::{Nodes, Pool};
+use crate::cluster::SlotMap;
+use crate::connect::{self, Endpoint, Target};
+use crate::error::Ctx;
 use crate::keys::{self, TopicKeys};
 use crate::options::RedisOptions;
 use crate::redact::{Secrets, redact_url};
 use crate::reply;
 use crate::scripts::Scripts;
+use crate::shared::Shared;
+use crate::spread;
+use tokio::sync::watch;
 
 /// The bus on a Redis (7.0 or later) server.
 ///
@@ -59,7 +63,9 @@ pub struct RedisBackend {
 }
 
 struct Inner {
-    conn: ConnectionManager,
+    conn: Shared,
+    /// The masters' slots, on a cluster (empty on one server).
+    slots: SlotMap,
     pool: Arc<Pool>,
     scripts: Scripts,
     options: RedisOptions,
@@ -76,47 +82,36 @@ impl fmt::Debug for RedisBackend {
     }
 }
 
-/// The `redis` client for `url`, trusting `options`' CA certificate when one is given.
-fn open_client(url: &str, options: &RedisOptions) -> redis::RedisResult<Client> {
-    #[cfg(feature = "tls")]
-    if let Some(pem) = &options.tls_root_certificate {
-        let certificates = redis::TlsCertificates {
-            client_tls: None,
-            root_cert: Some(pem.clone()),
-        };
-        return Client::build_with_tls(url, certificates);
-    }
-    #[cfg(not(feature = "tls"))]
-    let _ = options;
-    Client::open(url)
-}
-
 impl RedisBackend {
-    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS, or
-    /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`). The URL's password never appears in `Debug`
-    /// output or error messages.
+    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…` with TLS,
+    /// `redis+unix:///path/to/socket[?db=n&user=u&pass=p]`, or a Redis Cluster:
+    /// `redis+cluster://[user:password@]host:port[,host:port…]`, `rediss+cluster://…`). The URL's password
+    /// never appears in `Debug` output or error messages. Failures no retry can fix come back at once as
+    /// [`Error::Config`]; others are retried within [`RedisOptions::connect_timeout`] (see the crate
+    /// documentation, "Connecting").
     pub async fn connect(url: &str, options: RedisOptions) -> Result<RedisBackend> {
         options.validate()?;
         let redacted = redact_url(url);
         let secrets = Secrets::of(url);
-        let client = open_client(url, &options).map_err(|err| {
-            Error::invalid_argument(format!(
-                "invalid Redis URL {redacted}: {}",
-                secrets.scrub(err.to_string())
-            ))
-        })?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(options.response_timeout))
-            .set_connection_timeout(Some(options.connection_timeout))
-            .set_number_of_retries(3)
-            .set_max_delay(Duration::from_secs(2));
-        let conn = ConnectionManager::new_with_config(client.clone(), config)
-            .await
-            .map_err(|err| connect_failed(&err, &redacted, &secrets, options.connection_timeout))?;
-        let pool = Arc::new(Pool::new(client, conn.clone(), &options));
+        let target = Target {
+            url,
+            redacted: &redacted,
+            secrets: &secrets,
+        };
+        let endpoint = connect::endpoint(&target, &options)?;
+        let conn = connect::establish(&endpoint, &target, &options).await?;
+        let nodes = match endpoint {
+            Endpoint::Single(client) => Nodes::Single(client),
+            Endpoint::Cluster(_, url) => Nodes::Cluster {
+                url,
+                options: options.clone(),
+            },
+        };
+        let pool = Arc::new(Pool::new(nodes, conn.clone(), &options));
         Ok(RedisBackend {
             inner: Arc::new(Inner {
                 conn,
+                slots: SlotMap::default(),
                 pool,
                 scripts: Scripts::new(),
                 options,
@@ -131,8 +126,44 @@ impl RedisBackend {
     }
 
     /// The shared multiplexed connection, for the modules that send pipelines or scripts of their own.
-    pub(crate) fn connection(&self) -> ConnectionManager {
+    pub(crate) fn connection(&self) -> Shared {
         self.inner.conn.clone()
+    }
+
+    /// Whether the backend is on a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.inner.conn.is_cluster()
+    }
+
+    /// The hash slot of a topic's keys (all three share it), as Redis Cluster computes it.
+    pub(crate) fn slot_of(&self, topic: &Topic) -> u16 {
+        crate::cluster::slot(&self.stream_key(topic))
+    }
+
+    /// The node a blocking read of `topic` must go to: the master of its slot on a cluster (from the slot map,
+    /// filled from `CLUSTER SLOTS` when it does not know the slot), the one server otherwise (empty address).
+    pub(crate) async fn node_of(&self, ctx: &Ctx<'_>, topic: &Topic) -> Result<String> {
+        if !self.is_cluster() {
+            return Ok(String::new());
+        }
+        let slot = self.slot_of(topic);
+        if let Some(node) = self.inner.slots.master(slot) {
+            return Ok(node);
+        }
+        self.refresh_slots(ctx).await?;
+        self.inner.slots.master(slot).ok_or_else(|| Error::Backend {
+            message: format!(
+                "CLUSTERDOWN no master serves slot {slot} (topic {topic}) during {}",
+                ctx.operation()
+            ),
+            retryable: true,
+        })
+    }
+
+    /// Reloads the slot map from `CLUSTER SLOTS` (after MOVED/ASK or a broken dedicated connection).
+    pub(crate) async fn refresh_slots(&self, ctx: &Ctx<'_>) -> Result<()> {
+        let reply = self.query(ctx, redis::cmd("CLUSTER").arg("SLOTS")).await?;
+        self.inner.slots.update(&reply).map_err(|what| ctx.protocol(what))
     }
 
     /// The loaded scripts.
@@ -227,6 +258,123 @@ impl RedisBackend {
             .map_err(|err| ctx.map(err))
     }
 
+    /// XREAD of cursors whose topics share a slot (all of them, on one server).
+    async fn read_part(
+        &self,
+        cursors: &[(Topic, ReadCursor)],
+        options: &ReadOptions,
+        stop: Option<watch::Receiver<bool>>,
+    ) -> Result<ReadReply<Entry>> {
+        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
+        let ctx = self.multi_ctx("XREAD", topics.clone())?;
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
+        let prefix = &self.inner.options.key_prefix;
+        let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
+        let value = match options.block {
+            None => match self.query(&ctx, &build(cursors, None)).await {
+                Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
+                Ok(value) => value,
+                Err(err) => return Err(self.locate(&topics, err).await),
+            },
+            Some(block) => {
+                let resolved = self.cursors_for_chunks(&ctx, cursors, block).await?;
+                let node = self.node_of(&ctx, topics[0]).await?;
+                let result = self
+                    .inner
+                    .pool
+                    .block(&ctx, &node, block, stop, |ms| build(&resolved, Some(ms)))
+                    .await;
+                match result {
+                    Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
+                    Ok(value) => value,
+                    Err((err, _)) => return Err(self.after_blocking_error(&ctx, &topics, err).await),
+                }
+            }
+        };
+        reply::per_topic(&ctx, value, &keys, reply::entry).map(ReadReply::Topics)
+    }
+
+    /// XREADGROUP of cursors whose topics share a slot (all of them, on one server).
+    async fn read_group_part(
+        &self,
+        group: &str,
+        consumer: &str,
+        cursors: &[(Topic, GroupCursor)],
+        options: &ReadGroupOptions,
+        stop: Option<watch::Receiver<bool>>,
+    ) -> Result<ReadReply<GroupEntry>> {
+        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
+        let ctx = self
+            .multi_ctx("XREADGROUP", topics.clone())?
+            .group(group, GroupCommand::ReadGroup);
+        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
+        let prefix = &self.inner.options.key_prefix;
+        let build = |block| args::xreadgroup(prefix, group, consumer, cursors, options, block);
+        let value = match options.block {
+            None => match self.query(&ctx, &build(None)).await {
+                Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
+                Ok(value) => value,
+                Err(err) => return Err(self.locate(&topics, err).await),
+            },
+            Some(block) => {
+                let node = self.node_of(&ctx, topics[0]).await?;
+                match self
+                    .inner
+                    .pool
+                    .block(&ctx, &node, block, stop, |ms| build(Some(ms)))
+                    .await
+                {
+                    Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
+                    Ok(value) => value,
+                    Err((err, later_chunk)) => {
+                        let err = if later_chunk {
+                            self.between_chunks(err).await
+                        } else {
+                            err
+                        };
+                        return Err(self.after_blocking_error(&ctx, &topics, err).await);
+                    }
+                }
+            }
+        };
+        reply::per_topic(&ctx, value, &keys, reply::group_entry).map(ReadReply::Topics)
+    }
+
+    /// Before a group read split over several slots: Redis checks every key (type, then group) in the order
+    /// given before it serves any, so a read that fails moves nothing and creates no consumer. The split read
+    /// checks the same with one XINFO GROUPS per topic first. (A group destroyed between this check and the
+    /// reads is reported by the read of its slot, after the other slots were served.)
+    async fn check_groups(&self, group: &str, cursors: &[(Topic, GroupCursor)]) -> Result<()> {
+        for (topic, _) in cursors {
+            match self.groups_info(topic).await {
+                Ok(groups) if groups.iter().any(|g| g.name == group) => {}
+                Ok(_) | Err(Error::NoSuchTopic { .. }) => {
+                    return Err(Error::NoGroup {
+                        topic: topic.to_string(),
+                        group: group.to_owned(),
+                        command: GroupCommand::ReadGroup,
+                    });
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// After a dedicated read failed: on a cluster, a redirection or a broken node connection means the slot
+    /// map may be stale, so it is reloaded (the error stays retryable); then the topic is located as usual.
+    async fn after_blocking_error(&self, ctx: &Ctx<'_>, topics: &[&Topic], err: Error) -> Error {
+        let stale = match &err {
+            Error::Backend { message, .. } => message.starts_with("MOVED") || message.starts_with("ASK"),
+            Error::Connection { .. } | Error::Timeout { .. } => true,
+            _ => false,
+        };
+        if self.is_cluster() && stale {
+            let _ = self.refresh_slots(ctx).await;
+        }
+        self.locate(topics, err).await
+    }
+
     /// For an error of a multi-topic command that Redis reports without naming the key (WRONGTYPE, UNBLOCKED,
     /// the NOGROUP of a blocked read), finds the topic it concerns with one TYPE per topic, or for the NOGROUP one
     /// XINFO GROUPS per topic up to the first that lacks the group (on the error path only).
@@ -260,14 +408,17 @@ impl RedisBackend {
             Error::TopicDeleted { .. } => |kind: &str| kind == "none",
             _ => return err,
         };
-        let mut pipe = redis::pipe();
+        // One TYPE per topic, not a pipeline: on a cluster the topics may sit in different slots.
+        let mut kinds = Vec::with_capacity(topics.len());
         for topic in topics {
-            pipe.cmd("TYPE").arg(self.stream_key(topic));
+            let mut cmd = redis::cmd("TYPE");
+            cmd.arg(self.stream_key(topic));
+            let mut conn = self.inner.conn.clone();
+            let Ok(kind) = cmd.query_async::<String>(&mut conn).await else {
+                return err;
+            };
+            kinds.push(kind);
         }
-        let mut conn = self.inner.conn.clone();
-        let Ok(kinds) = pipe.query_async::<Vec<String>>(&mut conn).await else {
-            return err;
-        };
         let Some(found) = topics
             .iter()
             .zip(kinds)
@@ -343,35 +494,9 @@ impl Backend for RedisBackend {
     async fn read(&self, cursors: &[(Topic, ReadCursor)], options: &ReadOptions) -> Result<ReadReply<Entry>> {
         options.validate()?;
         options.validate_topics(cursors.len())?;
-        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
-        let ctx = self.multi_ctx("XREAD", topics.clone())?;
-        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
-        let prefix = &self.inner.options.key_prefix;
-        let build = |cursors: &[(Topic, ReadCursor)], block| args::xread(prefix, cursors, options.count, block);
-        let value = match options.block {
-            None => {
-                let value = self.query(&ctx, &build(cursors, None)).await;
-                match value {
-                    Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
-                    Ok(value) => value,
-                    Err(err) => return Err(self.locate(&topics, err).await),
-                }
-            }
-            Some(block) => {
-                let resolved = self.cursors_for_chunks(&ctx, cursors, block).await?;
-                let result = self
-                    .inner
-                    .pool
-                    .block(&ctx, block, |ms| build(&resolved, Some(ms)))
-                    .await;
-                match result {
-                    Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
-                    Ok(value) => value,
-                    Err((err, _)) => return Err(self.locate(&topics, err).await),
-                }
-            }
-        };
-        reply::per_topic(&ctx, value, &keys, reply::entry).map(ReadReply::Topics)
+        self.multi_ctx("XREAD", cursors.iter().map(|(t, _)| t).collect())?;
+        let read = |part: Vec<(Topic, ReadCursor)>, stop| async move { self.read_part(&part, options, stop).await };
+        spread::read_across_slots(self, cursors, options.block.is_some(), read).await
     }
 
     async fn group_create(
@@ -450,33 +575,14 @@ impl Backend for RedisBackend {
     ) -> Result<ReadReply<GroupEntry>> {
         options.validate()?;
         options.validate_topics(cursors.len())?;
-        let topics: Vec<&Topic> = cursors.iter().map(|(t, _)| t).collect();
-        let ctx = self
-            .multi_ctx("XREADGROUP", topics.clone())?
-            .group(group, GroupCommand::ReadGroup);
-        let keys = keys::topics_by_key(&self.inner.options.key_prefix, cursors);
-        let prefix = &self.inner.options.key_prefix;
-        let build = |block| args::xreadgroup(prefix, group, consumer, cursors, options, block);
-        let value = match options.block {
-            None => match self.query(&ctx, &build(None)).await {
-                Ok(Value::Nil) => return Ok(ReadReply::Topics(Vec::new())),
-                Ok(value) => value,
-                Err(err) => return Err(self.locate(&topics, err).await),
-            },
-            Some(block) => match self.inner.pool.block(&ctx, block, |ms| build(Some(ms))).await {
-                Ok(Value::Nil) => return Ok(ReadReply::TimedOut),
-                Ok(value) => value,
-                Err((err, later_chunk)) => {
-                    let err = if later_chunk {
-                        self.between_chunks(err).await
-                    } else {
-                        err
-                    };
-                    return Err(self.locate(&topics, err).await);
-                }
-            },
+        self.multi_ctx("XREADGROUP", cursors.iter().map(|(t, _)| t).collect())?;
+        if spread::by_slot(self, cursors).len() > 1 {
+            self.check_groups(group, cursors).await?;
+        }
+        let read = |part: Vec<(Topic, GroupCursor)>, stop| async move {
+            self.read_group_part(group, consumer, &part, options, stop).await
         };
-        reply::per_topic(&ctx, value, &keys, reply::group_entry).map(ReadReply::Topics)
+        spread::read_across_slots(self, cursors, options.block.is_some(), read).await
     }
 
     async fn ack(&self, topic: &Topic, group: &str, ids: &[EntryId]) -> Result<u64> {

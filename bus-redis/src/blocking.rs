@@ -38,26 +38,43 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bus_core::{EntryId, Error, GroupCommand, ReadCursor, Result, Topic};
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Cmd, RedisResult, Value};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 
+use crate::cluster::{ClusterUrl, NodeAddr};
+use crate::connect::open_client;
 use crate::error::Ctx;
+use crate::shared::Shared;
 use crate::{RedisBackend, RedisOptions, args, keys, reply};
 
-/// One dedicated connection and its server-side client id (for `CLIENT UNBLOCK`).
+/// One dedicated connection, the node it leads to, and its client id there (for `CLIENT UNBLOCK`).
 struct Dedicated {
     conn: MultiplexedConnection,
+    node: NodeAddr,
     client_id: i64,
 }
 
-/// The dedicated connections: the idle ones, and the permits of all of them.
+/// Where dedicated connections go: the one server, or the master of a read's slot.
+pub(crate) enum Nodes {
+    /// One server: every dedicated connection goes to it (node address empty).
+    Single(Client),
+    /// A cluster: a connection per master, from the cluster URL's scheme and credentials.
+    Cluster {
+        /// The URL, for each node's own.
+        url: ClusterUrl,
+        /// The options, for the nodes' TLS settings.
+        options: RedisOptions,
+    },
+}
+
+/// The dedicated connections: the idle ones (per node), and the permits of all of them.
 pub(crate) struct Pool {
-    client: Client,
-    /// The shared connection, which sends `CLIENT UNBLOCK` for abandoned reads.
-    unblocker: ConnectionManager,
-    connection_timeout: Duration,
+    nodes: Nodes,
+    /// The shared connection, which sends `CLIENT UNBLOCK` for abandoned reads to their own node.
+    unblocker: Shared,
+    connect_timeout: Duration,
     response_timeout: Duration,
     block_chunk: Duration,
     idle: Mutex<Vec<Dedicated>>,
@@ -79,12 +96,12 @@ enum LeaseError {
 
 impl Pool {
     /// The pool of `client`'s dedicated connections, sized and timed by `options`.
-    pub(crate) fn new(client: Client, unblocker: ConnectionManager, options: &RedisOptions) -> Pool {
+    pub(crate) fn new(nodes: Nodes, unblocker: Shared, options: &RedisOptions) -> Pool {
         let max = options.max_blocking_connections;
         Pool {
-            client,
+            nodes,
             unblocker,
-            connection_timeout: options.connection_timeout,
+            connect_timeout: options.connect_timeout,
             response_timeout: options.response_timeout,
             block_chunk: options.block_chunk,
             idle: Mutex::new(Vec::new()),
@@ -104,11 +121,13 @@ impl Pool {
     pub(crate) async fn block(
         self: &Arc<Self>,
         ctx: &Ctx<'_>,
+        node: &str,
         block: Duration,
+        mut stop: Option<watch::Receiver<bool>>,
         build: impl Fn(u64) -> Cmd,
     ) -> std::result::Result<Value, (Error, bool)> {
         let deadline = (!block.is_zero()).then(|| Instant::now() + block);
-        let mut lease = match self.lease(deadline).await {
+        let mut lease = match self.lease(deadline, node).await {
             Ok(lease) => lease,
             Err(LeaseError::Connect(err)) => return Err((ctx.map(err), false)),
             Err(LeaseError::Exhausted { max }) => {
@@ -126,6 +145,9 @@ impl Pool {
         };
         let mut chunk_number = 0u64;
         loop {
+            if stop.as_ref().is_some_and(|stop| *stop.borrow()) {
+                return Ok(Value::Nil);
+            }
             let chunk = match deadline {
                 None => self.block_chunk,
                 Some(deadline) => {
@@ -140,10 +162,17 @@ impl Pool {
             let cmd = build(ms);
             let later = chunk_number > 0;
             let timeout = Duration::from_millis(ms) + self.response_timeout;
+            let client_id = lease.client_id();
             let Some(conn) = lease.start(timeout) else {
                 return Err((ctx.protocol("dedicated connection missing"), later));
             };
-            let result = cmd.query_async::<Value>(conn).await;
+            let (result, stopped) = match stop.as_mut() {
+                None => (cmd.query_async::<Value>(conn).await, false),
+                Some(stop) => {
+                    self.until_stopped(cmd.query_async::<Value>(conn), stop, node, client_id)
+                        .await
+                }
+            };
             match result {
                 Ok(Value::Nil) => lease.done(),
                 Ok(value) => {
@@ -159,13 +188,53 @@ impl Pool {
                     return Err((Ctx { timeout, ..ctx.clone() }.map(err), later));
                 }
             }
+            if stopped {
+                return Ok(Value::Nil);
+            }
             chunk_number += 1;
+        }
+    }
+
+    /// Awaits a blocking command; once `stop` turns true, releases it on the server (`CLIENT UNBLOCK`, as for
+    /// a timeout: a group read then moves nothing), repeating until the reply is in, and returns the reply,
+    /// which may still hold entries, with whether it was stopped.
+    async fn until_stopped(
+        &self,
+        query: impl std::future::Future<Output = RedisResult<Value>>,
+        stop: &mut watch::Receiver<bool>,
+        node: &str,
+        client_id: i64,
+    ) -> (RedisResult<Value>, bool) {
+        tokio::pin!(query);
+        let finished = tokio::select! {
+            result = &mut query => Some(result),
+            _ = stop.wait_for(|stop| *stop) => None,
+        };
+        if let Some(result) = finished {
+            return (result, false);
+        }
+        loop {
+            // The command may not have reached the server yet (then nothing is blocked): try again shortly.
+            self.unblock(node, client_id).await;
+            tokio::select! {
+                result = &mut query => return (result, true),
+                () = tokio::time::sleep(Duration::from_millis(10)) => {}
+            }
+        }
+    }
+
+    /// `CLIENT UNBLOCK` of a dedicated connection, sent to its own node (client ids are per node).
+    async fn unblock(&self, node: &str, client_id: i64) {
+        let mut cmd = redis::cmd("CLIENT");
+        cmd.arg("UNBLOCK").arg(client_id);
+        if let Err(err) = self.unblocker.on_node(node, cmd).await {
+            tracing::debug!(client_id, node, %err, "CLIENT UNBLOCK of a blocking read failed");
         }
     }
 
     /// An idle connection, or a new one, once one of the `max` permits is free. Waits for a permit until
     /// `deadline` (forever when `None`), in arrival order; fails with [`LeaseError::Exhausted`] past it.
-    async fn lease(self: &Arc<Self>, deadline: Option<Instant>) -> std::result::Result<Lease, LeaseError> {
+    async fn lease(self: &Arc<Self>, deadline: Option<Instant>, node: &str) -> std::result::Result<Lease, LeaseError> {
         let acquire = Arc::clone(&self.permits).acquire_owned();
         let permit = match deadline {
             None => acquire.await,
@@ -178,14 +247,17 @@ impl Pool {
         let Ok(permit) = permit else {
             return Err(LeaseError::Exhausted { max: self.max });
         };
-        let reused = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            idle.iter().rposition(|d| d.node == node).map(|at| idle.swap_remove(at))
+        };
         let dedicated = match reused {
             Some(dedicated) => dedicated,
             None => {
                 let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(self.connection_timeout))
-                    .set_response_timeout(Some(self.connection_timeout));
-                self.open(&config).await.map_err(LeaseError::Connect)?
+                    .set_connection_timeout(Some(self.connect_timeout))
+                    .set_response_timeout(Some(self.connect_timeout));
+                self.open(&config, node).await.map_err(LeaseError::Connect)?
             }
         };
         Ok(Lease {
@@ -196,10 +268,21 @@ impl Pool {
         })
     }
 
-    async fn open(&self, config: &AsyncConnectionConfig) -> RedisResult<Dedicated> {
-        let mut conn = self.client.get_multiplexed_async_connection_with_config(config).await?;
+    async fn open(&self, config: &AsyncConnectionConfig, node: &str) -> RedisResult<Dedicated> {
+        let mut conn = match &self.nodes {
+            Nodes::Single(client) => client.get_multiplexed_async_connection_with_config(config).await?,
+            Nodes::Cluster { url, options } => {
+                let (host, port) = node.rsplit_once(':').unwrap_or((node, "0"));
+                let client = open_client(&url.node_url(host, port.parse().unwrap_or(0)), options)?;
+                client.get_multiplexed_async_connection_with_config(config).await?
+            }
+        };
         let client_id: i64 = redis::cmd("CLIENT").arg("ID").query_async(&mut conn).await?;
-        Ok(Dedicated { conn, client_id })
+        Ok(Dedicated {
+            conn,
+            node: node.to_owned(),
+            client_id,
+        })
     }
 
     fn give_back(&self, dedicated: Dedicated) {
@@ -209,9 +292,11 @@ impl Pool {
         }
     }
 
-    /// Closes every idle connection (after one failed at the transport level).
-    fn clear_idle(&self) {
-        let stale = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+    /// Closes every idle connection to `node` (after one failed at the transport level).
+    fn clear_idle(&self, node: &str) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let stale: Vec<Dedicated> = idle.extract_if(.., |d| d.node == node).collect();
+        drop(idle);
         drop(stale);
     }
 }
@@ -228,6 +313,11 @@ struct Lease {
 }
 
 impl Lease {
+    /// The server-side client id of the leased connection (0 when none).
+    fn client_id(&self) -> i64 {
+        self.dedicated.as_ref().map_or(0, |d| d.client_id)
+    }
+
     /// The connection, marked as running a command, with its response timeout set.
     fn start(&mut self, response_timeout: Duration) -> Option<&mut MultiplexedConnection> {
         self.in_flight = true;
@@ -245,9 +335,10 @@ impl Lease {
     /// transport failure (not a timeout) the idle connections are closed too.
     fn discard(mut self, transport_failed: bool) {
         self.in_flight = false;
-        self.dedicated = None;
-        if transport_failed {
-            self.pool.clear_idle();
+        if let Some(dedicated) = self.dedicated.take()
+            && transport_failed
+        {
+            self.pool.clear_idle(&dedicated.node);
         }
     }
 }
@@ -265,19 +356,9 @@ impl Drop for Lease {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let mut unblocker = self.pool.unblocker.clone();
-        let client_id = dedicated.client_id;
-        drop(dedicated);
-        runtime.spawn(async move {
-            let result: RedisResult<i64> = redis::cmd("CLIENT")
-                .arg("UNBLOCK")
-                .arg(client_id)
-                .query_async(&mut unblocker)
-                .await;
-            if let Err(err) = result {
-                tracing::debug!(client_id, %err, "CLIENT UNBLOCK of an abandoned blocking read failed");
-            }
-        });
+        let pool = Arc::clone(&self.pool);
+        let Dedicated { node, client_id, .. } = dedicated;
+        runtime.spawn(async move { pool.unblock(&node, client_id).await });
     }
 }
 

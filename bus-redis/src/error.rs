@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use bus_core::{Error, GroupCommand, Topic, TopicCommand};
+use bus_core::{ConfigProblem, Error, GroupCommand, Topic, TopicCommand};
 use redis::{ErrorKind, RedisError};
 
 use crate::keys;
-use crate::redact::Secrets;
 
 /// What was being done when an error happened: enough to build the typed error.
 #[derive(Clone, Debug)]
@@ -169,35 +168,15 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Maps a failure to open the shared connection to the server at `redacted` (the URL as it may be printed);
-/// the `redis` crate's message is scrubbed of the URL's `secrets`, since it may quote the URL.
-pub(crate) fn connect_failed(err: &RedisError, redacted: &str, secrets: &Secrets, elapsed: Duration) -> Error {
-    let operation = format!("connect {redacted}");
-    if err.kind() == ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS" | "NOAUTH")) {
-        auth_failed(&operation)
-    } else if err.is_timeout() {
-        Error::Timeout {
-            operation,
-            elapsed,
-            may_have_executed: false,
-        }
-    } else {
-        Error::Connection {
-            operation,
-            message: secrets.scrub(err.to_string()),
-        }
-    }
-}
-
-/// The server refused the credentials (or wants some): a configuration error, not retryable. The message
-/// never includes them.
+/// The server refused the credentials (or wants some) after the backend connected (a password changed, an
+/// ACL user disabled): a configuration error, not retryable. The message never includes them.
 fn auth_failed(operation: &str) -> Error {
-    Error::Backend {
+    Error::Config {
+        problem: ConfigProblem::Auth,
         message: format!(
             "authentication failed during {operation}: the server refused the username/password of the URL \
              (or requires one)"
         ),
-        retryable: false,
     }
 }
 

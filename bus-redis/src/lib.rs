@@ -89,6 +89,52 @@
 //!   block runs out while waiting, fails with [`bus_core::Error::Timeout`] with `may_have_executed: false`
 //!   (retryable; nothing was sent). An infinite block waits as long as it takes.
 //!
+//! # Redis Cluster
+//! `redis+cluster://[user:password@]host:port[,host:port…]` (or `rediss+cluster://` with TLS) connects to a
+//! Redis Cluster through the nodes given as seeds. The keys stay as above: a topic's three keys share its
+//! hash tag, so each command on one topic (scripts, the batch transaction, `drop_topic`, `expire_topic`)
+//! stays in one slot, and since topic names hold no braces, topics hash whole and spread over the masters.
+//! What differs from one server, and why:
+//! - the shared connection is the `redis` crate's cluster client: commands are routed by key and follow
+//!   MOVED/ASK, every request is bounded by [`RedisOptions::response_timeout`] retries included, and a request
+//!   that meets a failover is retried [`RedisOptions::cluster_retries`] times with waits of tens of
+//!   milliseconds up to [`RedisOptions::cluster_max_retry_wait`] (the crate's defaults would sleep at least
+//!   1.28 s per retry, 16 times);
+//! - blocking reads lease dedicated connections on the master of their topic's slot (from a slot map kept
+//!   from `CLUSTER SLOTS`, reloaded after MOVED/ASK or a broken connection), and an abandoned read's
+//!   `CLIENT UNBLOCK` goes to that node (client ids are per node);
+//! - a read over several topics in different slots is split by slot and merged in the order of the cursors,
+//!   with the results one server gives (certified by the whole conformance suite on a local cluster); a
+//!   blocking one blocks on every slot at once and, when one is answered, releases the others and merges
+//!   what they had received. A group read split over slots first checks that every topic has the group
+//!   (one `XINFO GROUPS` each), as Redis checks before serving any key, so a failing read moves nothing;
+//!   a group destroyed between that check and the reads is reported after the other slots were served;
+//! - scripts are loaded on every node when a master answers `NOSCRIPT` (after a failover to a replica that
+//!   never loaded them), then run again.
+//!
+//! What a retried command may change: the default indexed publish stays exactly-once (a retry finds the UUID
+//! in the index and answers `duplicate`); a plain-mode publish or a raw `append` may be written twice, an
+//! `XGROUP CREATE` retried after its reply was lost answers `BUSYGROUP`, `CREATECONSUMER` answers 0, and the
+//! counts of `XACK`/`XDEL` may be lower than the entries acknowledged or deleted. An acknowledged write that
+//! had not reached a replica is lost if its master fails (Redis replication is asynchronous), unless
+//! publishes are durable ([`RedisOptions::durable`]: the script and a `WAIT` for replicas in one round trip;
+//! the `WAIT` holds the shared connection until the replicas answer, so keep its timeout short).
+
+//! # Connecting
+//! [`RedisBackend::connect`] checks the settings with one connection before it returns, within
+//! [`RedisOptions::connect_timeout`] (5 s by default) in all:
+//! - what no retry can fix fails at once with [`bus_core::Error::Config`], not retryable, whose kind names the
+//!   problem: `auth_failed` (a wrong password, an unknown user, or no password for a server that wants one),
+//!   `no_such_database` (`/99` on a server with 16), `tls_mismatch` (a `rediss://` URL on a plain server,
+//!   found by a plain `PING` once the TLS handshake has hung for 200 ms, or a certificate not accepted),
+//!   `not_redis` (something else answers on the port), `invalid_url` (naming the part: a port above 65535, a
+//!   database that is not a number), `unknown_host` (the name does not resolve; a resolver that is down is
+//!   retried);
+//! - what may pass (refused, reset, no answer, a server still loading) is retried with a doubling backoff
+//!   (20 ms to 500 ms) until the connect timeout, then reported as [`bus_core::Error::Connection`] with the last
+//!   failure, the number of attempts and the time spent, or as [`bus_core::Error::Timeout`] with the time
+//!   really spent when the last attempt got no answer.
+//!
 //! # Errors and recovery
 //! Every error names the operation as the Redis command and its topics (`XADD chat:42`) and never shows a
 //! password:
@@ -96,11 +142,13 @@
 //! - a command without a reply within [`RedisOptions::response_timeout`] (a server that stopped answering):
 //!   [`bus_core::Error::Timeout`] with `may_have_executed: true` (retryable: publishes are idempotent in the
 //!   default mode, reads have no effect, acks are idempotent);
-//! - wrong credentials: [`bus_core::Error::Backend`], not retryable, saying that authentication failed;
+//! - credentials refused after connecting (a password changed, a user disabled): [`bus_core::Error::Config`]
+//!   of kind `auth_failed`, not retryable;
 //! - a topic key holding another type: [`bus_core::Error::WrongType`] naming the topic.
 //!
 //! The backend recovers by itself once the server answers again, without being rebuilt: the shared connection
-//! reconnects on the next command after a transport failure (with a short backoff); a dedicated connection that
+//! reconnects on the next command after a transport failure (one attempt per command, so a caller meets a
+//! retryable error at once rather than a command stalled in a backoff); a dedicated connection that
 //! fails is closed together with the idle ones, so the next blocking read opens a fresh one; and the scripts
 //! are loaded again when a restarted server answers `NOSCRIPT` (single publishes and batches alike). What a
 //! server without persistence lost in the restart (topics, groups) is gone, and the errors say so
@@ -109,7 +157,10 @@
 mod args;
 mod backend;
 mod blocking;
+mod cluster;
+mod connect;
 mod dedup;
+mod durable;
 mod error;
 mod keys;
 mod lookup;
@@ -118,11 +169,14 @@ mod publish;
 mod redact;
 mod reply;
 mod scripts;
+mod shared;
+mod spread;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use backend::RedisBackend;
 pub use dedup::RedisDedup;
+pub use durable::Durable;
 
 pub use options::{PublishMode, RedisOptions};
 pub use redact::redact_url;

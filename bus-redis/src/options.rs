@@ -25,8 +25,14 @@ pub struct RedisOptions {
     /// How long a non-blocking command may wait for its reply before failing with
     /// [`Error::Timeout`]. Default: 5 s.
     pub response_timeout: Duration,
-    /// How long opening a connection may take. Default: 5 s.
-    pub connection_timeout: Duration,
+    /// How long [`RedisBackend::connect`](crate::RedisBackend::connect) may take in all, retries included, and
+    /// the most any later connection attempt (a reconnect, a dedicated connection for a blocking read) may
+    /// take. Failures that may pass (connection refused or reset, a server still loading, no answer yet) are
+    /// retried with a short backoff until it runs out; the error then says how long it tried and what the last
+    /// attempt met. Failures no retry can fix (wrong password, a database out of range, TLS on one side only,
+    /// not a Redis server, a bad URL, an unknown host) fail at once with [`Error::Config`]. Default: 5 s. Must
+    /// be at least 1 ms.
+    pub connect_timeout: Duration,
     /// The longest single `BLOCK` sent to the server: longer or infinite blocks are split into chunks of at
     /// most this, each on a connection whose response timeout exceeds it. Default: 10 s.
     pub block_chunk: Duration,
@@ -59,6 +65,20 @@ pub struct RedisOptions {
     /// [`publish_batch`](bus_core::Backend::publish_batch) write: idempotent and indexed (the default), or
     /// one plain XADD per message. See [`PublishMode`] for the trade-off.
     pub publish_mode: PublishMode,
+    /// On a Redis Cluster (`redis+cluster://`), how many times the cluster client retries a request that met a
+    /// failover, a MOVED/ASK redirection or a broken node connection, within
+    /// [`response_timeout`](Self::response_timeout) in all. Default: 6 (with waits from tens of milliseconds
+    /// up to [`cluster_max_retry_wait`](Self::cluster_max_retry_wait), about the 2–3 s a failover takes with
+    /// `cluster-node-timeout 1000`).
+    pub cluster_retries: u32,
+    /// On a Redis Cluster, the longest wait between two retries. Default: 500 ms.
+    pub cluster_max_retry_wait: Duration,
+    /// Durable publishing (off by default): each indexed [`publish`](bus_core::Backend::publish) waits, in the
+    /// same round trip, until this many replicas have the write (`WAIT`), and fails with
+    /// [`Error::Timeout`] (`may_have_executed: true`, safe to retry) when fewer acknowledged it within the
+    /// timeout. For callers who cannot lose an acknowledged write when a master fails; see the crate
+    /// documentation ("Redis Cluster") for its cost. Batches and `append` do not wait.
+    pub durable: Option<crate::Durable>,
     /// A CA certificate (PEM) that `rediss://` connections trust instead of the system roots, for servers
     /// with certificates from a private CA. Needs the `tls` feature. Default: none (system roots).
     pub tls_root_certificate: Option<Vec<u8>>,
@@ -86,7 +106,7 @@ impl Default for RedisOptions {
         RedisOptions {
             key_prefix: String::new(),
             response_timeout: Duration::from_secs(5),
-            connection_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
             block_chunk: Duration::from_secs(10),
             lookup_scan_limit: 10_000,
             lookup_page: 1_000,
@@ -94,6 +114,9 @@ impl Default for RedisOptions {
             max_idle_blocking_connections: 16,
             max_blocking_connections: 64,
             publish_mode: PublishMode::Indexed,
+            durable: None,
+            cluster_retries: 6,
+            cluster_max_retry_wait: Duration::from_millis(500),
             tls_root_certificate: None,
         }
     }
@@ -117,10 +140,23 @@ impl RedisOptions {
         self
     }
 
-    /// Sets the connection timeout.
-    pub fn connection_timeout(mut self, timeout: Duration) -> RedisOptions {
-        self.connection_timeout = timeout;
+    /// Sets the overall connect timeout (see [`RedisOptions::connect_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = bus_redis::RedisOptions::new().connect_timeout(Duration::from_millis(500));
+    /// assert_eq!(options.connect_timeout, Duration::from_millis(500));
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> RedisOptions {
+        self.connect_timeout = timeout;
         self
+    }
+
+    /// The former name of [`connect_timeout`](Self::connect_timeout), which it now sets (it used to bound
+    /// each attempt; it now bounds the whole connect).
+    #[deprecated(note = "use `connect_timeout`, the overall connect timeout")]
+    pub fn connection_timeout(self, timeout: Duration) -> RedisOptions {
+        self.connect_timeout(timeout)
     }
 
     /// Sets the longest single `BLOCK` sent to the server.
@@ -154,6 +190,25 @@ impl RedisOptions {
         self
     }
 
+    /// Sets the retries of a cluster request (see [`RedisOptions::cluster_retries`]).
+    pub fn cluster_retries(mut self, retries: u32) -> RedisOptions {
+        self.cluster_retries = retries;
+        self
+    }
+
+    /// Makes every indexed publish wait for `replicas` replicas, at most `timeout` (see
+    /// [`RedisOptions::durable`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = bus_redis::RedisOptions::new().durable(1, Duration::from_millis(50));
+    /// assert_eq!(options.durable.map(|d| d.replicas), Some(1));
+    /// ```
+    pub fn durable(mut self, replicas: u32, timeout: Duration) -> RedisOptions {
+        self.durable = Some(crate::Durable { replicas, timeout });
+        self
+    }
+
     /// Trusts this CA certificate (PEM) for `rediss://` instead of the system roots.
     pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> RedisOptions {
         self.tls_root_certificate = Some(pem.into());
@@ -175,6 +230,18 @@ impl RedisOptions {
         }
         if self.block_chunk < Duration::from_millis(1) {
             return Err(Error::invalid_argument("block_chunk must be at least 1 ms"));
+        }
+        if self.connect_timeout < Duration::from_millis(1) {
+            return Err(Error::invalid_argument("connect_timeout must be at least 1 ms"));
+        }
+        if let Some(durable) = self.durable
+            && (durable.replicas == 0
+                || durable.timeout < Duration::from_millis(1)
+                || durable.timeout >= self.response_timeout)
+        {
+            return Err(Error::invalid_argument(
+                "durable needs at least 1 replica and a WAIT timeout of at least 1 ms, shorter than response_timeout",
+            ));
         }
         if self.max_blocking_connections == 0 {
             return Err(Error::invalid_argument("max_blocking_connections must be at least 1"));

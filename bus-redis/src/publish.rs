@@ -218,6 +218,10 @@ impl RedisBackend {
             options,
             self.options().index_cleanup_batch,
         );
+        if let (ScriptMode::Publish, Some(durable)) = (mode, self.options().durable) {
+            let value = self.durable_publish(ctx, topic, &invocation, durable).await?;
+            return published_of(ctx, value);
+        }
         let value = match invocation.invoke_async::<Value>(&mut self.connection()).await {
             Ok(value) => value,
             Err(err) => return Err(self.with_last_id(topic, ctx.map(err)).await),
@@ -300,7 +304,7 @@ impl RedisBackend {
 
     /// Fills `last_id` of [`Error::IdNotGreater`] with the stream's last generated id (one XINFO STREAM, on
     /// the error path only); other errors pass through.
-    async fn with_last_id(&self, topic: &Topic, err: Error) -> Error {
+    pub(crate) async fn with_last_id(&self, topic: &Topic, err: Error) -> Error {
         match err {
             Error::IdNotGreater { topic: name, .. } => {
                 let last_id = match self.stream_info(topic).await {

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use bus_core::{
-    AppendOptions, Backend, EntryId, Error, GroupCreateOptions, GroupCursor, GroupStart, Message, RangeBound,
-    ReadCursor, ReadGroupOptions, ReadOptions, ReadReply,
+    AppendOptions, Backend, ConfigProblem, EntryId, Error, GroupCreateOptions, GroupCursor, GroupStart, Message,
+    RangeBound, ReadCursor, ReadGroupOptions, ReadOptions, ReadReply,
 };
 use bus_redis::{PublishMode, RedisBackend, RedisOptions};
 use common::{TestRedis, fields, raw, topic};
@@ -206,7 +206,8 @@ async fn secrets_never_show_and_failures_are_typed() {
     assert!(text.contains("connect"), "{text}");
 
     // Refused connection: a typed, retryable error naming the operation.
-    let err = RedisBackend::connect("redis+unix:///nonexistent/redis.sock", RedisOptions::new())
+    let quick_connect = RedisOptions::new().connect_timeout(Duration::from_millis(200));
+    let err = RedisBackend::connect("redis+unix:///nonexistent/redis.sock", quick_connect)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
@@ -257,7 +258,7 @@ async fn authentication_failures_are_typed_without_the_password() {
         &["ACL", "SETUSER", "app", "on", ">app-s3cret", "~*", "&*", "+@all"],
     );
     raw::<()>(&server, &["CONFIG", "SET", "requirepass", "default-s3cret"]);
-    let is_auth_failure = |err: &Error| matches!(err, Error::Backend { message, retryable: false } if message.starts_with("authentication failed during "));
+    let is_auth_failure = |err: &Error| matches!(err, Error::Config { problem: ConfigProblem::Auth, message } if message.contains("authentication failed"));
     for (url, secret) in [
         (
             format!("{}?user=app&pass=wrong-app-s3cret", server.url()),
@@ -401,7 +402,7 @@ async fn a_restarted_server_is_reconnected_by_the_same_backend() {
     };
     let options = RedisOptions::new()
         .response_timeout(Duration::from_secs(2))
-        .connection_timeout(Duration::from_secs(2));
+        .connect_timeout(Duration::from_secs(2));
     let backend = server.backend_with(options).await.unwrap();
     let plain = server
         .backend_with(RedisOptions::new().publish_mode(PublishMode::Plain))

@@ -157,7 +157,7 @@ fn start() -> Option<TlsServer> {
 fn quick() -> RedisOptions {
     RedisOptions::default()
         .response_timeout(Duration::from_secs(2))
-        .connection_timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_secs(2))
 }
 
 impl TlsServer {
@@ -174,8 +174,16 @@ async fn rediss_urls_talk_tls() {
     // The server's certificate comes from a throwaway CA, trusted through the options.
     let url = format!("rediss://localhost:{}/", server.port);
     let ca = std::fs::read(server.dir().join("ca.crt")).unwrap();
-    let unverified = RedisBackend::connect(&url, quick()).await;
-    assert!(unverified.is_err(), "a certificate from an unknown CA must be refused");
+    let unverified = RedisBackend::connect(&url, quick()).await.unwrap_err();
+    assert_eq!(
+        unverified.kind(),
+        "tls_mismatch",
+        "a certificate from an unknown CA: {unverified}"
+    );
+    assert!(
+        unverified.to_string().contains("tls_root_certificate"),
+        "the message says what to set: {unverified}"
+    );
     let backend = RedisBackend::connect(&url, quick().tls_root_certificate(ca))
         .await
         .unwrap();
@@ -205,7 +213,8 @@ async fn rediss_urls_talk_tls() {
 #[tokio::test]
 async fn tls_urls_are_supported() {
     // Nothing listens on port 1: the TLS stack (rustls) is built and the refusal comes back typed.
-    let err = RedisBackend::connect("rediss://:pw-secret@127.0.0.1:1/0", RedisOptions::new())
+    let options = RedisOptions::new().connect_timeout(Duration::from_millis(200));
+    let err = RedisBackend::connect("rediss://:pw-secret@127.0.0.1:1/0", options)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");

@@ -20,6 +20,8 @@
 //! | `redis://[user:password@]host[:port][/db]` | [`RedisBackend`] over TCP | `redis` |
 //! | `rediss://…` (same form) | [`RedisBackend`] over TLS (rustls, system roots) | `tls` |
 //! | `redis+unix:///path/to/socket[?db=n&user=u&pass=p]` (or `unix://…`) | [`RedisBackend`] on a unix socket | `redis` |
+//! | `redis+cluster://[user:password@]host:port[,host:port…]` | [`RedisBackend`] on a Redis Cluster (the nodes given are seeds) | `redis` |
+//! | `rediss+cluster://…` (same form) | [`RedisBackend`] on a Redis Cluster over TLS | `tls` |
 //!
 //! All three features are on by default. Schemes are matched case-insensitively. A Redis URL is handed as it is
 //! to [`RedisBackend::connect`]; the Redis tuning that is not part of a URL (key prefix, timeouts, publish mode,
@@ -114,11 +116,12 @@ enum Scheme {
     Rediss,
     RedisUnix,
     Unix,
+    RedisCluster,
+    RedissCluster,
 }
 
 /// What an error says the accepted schemes are.
-const EXPECTED: &str =
-    "expected memory:// (feature `memory`), redis:// or redis+unix:// (feature `redis`), or rediss:// (feature `tls`)";
+const EXPECTED: &str = "expected memory:// (feature `memory`), redis://, redis+unix:// or redis+cluster:// (feature `redis`), or rediss:// or rediss+cluster:// (feature `tls`)";
 
 impl Scheme {
     fn of_url(url: &str) -> Result<Scheme> {
@@ -141,6 +144,8 @@ impl Scheme {
             "rediss" => Scheme::Rediss,
             "redis+unix" => Scheme::RedisUnix,
             "unix" => Scheme::Unix,
+            "redis+cluster" => Scheme::RedisCluster,
+            "rediss+cluster" => Scheme::RedissCluster,
             _ => {
                 return Err(Error::invalid_argument(format!(
                     "unknown bus URL scheme '{scheme}': {EXPECTED}"
@@ -158,7 +163,12 @@ impl Scheme {
     fn kind(self) -> BackendKind {
         match self {
             Scheme::Memory => BackendKind::Memory,
-            Scheme::Redis | Scheme::Rediss | Scheme::RedisUnix | Scheme::Unix => BackendKind::Redis,
+            Scheme::Redis
+            | Scheme::Rediss
+            | Scheme::RedisUnix
+            | Scheme::Unix
+            | Scheme::RedisCluster
+            | Scheme::RedissCluster => BackendKind::Redis,
         }
     }
 
@@ -169,6 +179,8 @@ impl Scheme {
             Scheme::Rediss => "rediss",
             Scheme::RedisUnix => "redis+unix",
             Scheme::Unix => "unix",
+            Scheme::RedisCluster => "redis+cluster",
+            Scheme::RedissCluster => "rediss+cluster",
         }
     }
 
@@ -176,16 +188,16 @@ impl Scheme {
     fn feature(self) -> &'static str {
         match self {
             Scheme::Memory => "memory",
-            Scheme::Rediss => "tls",
-            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix => "redis",
+            Scheme::Rediss | Scheme::RedissCluster => "tls",
+            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix | Scheme::RedisCluster => "redis",
         }
     }
 
     fn enabled(self) -> bool {
         match self {
             Scheme::Memory => cfg!(feature = "memory"),
-            Scheme::Rediss => cfg!(feature = "tls"),
-            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix => cfg!(feature = "redis"),
+            Scheme::Rediss | Scheme::RedissCluster => cfg!(feature = "tls"),
+            Scheme::Redis | Scheme::RedisUnix | Scheme::Unix | Scheme::RedisCluster => cfg!(feature = "redis"),
         }
     }
 
@@ -202,9 +214,11 @@ impl Scheme {
 /// A [`Bus`] on the backend `url` names (see the [crate documentation](crate#urls)), with default Redis
 /// options.
 ///
-/// Fails with [`Error::InvalidArgument`] for an unknown or disabled scheme (naming it and its cargo feature) or
-/// an invalid Redis URL, and with the typed connection errors of `RedisBackend::connect` when the server cannot
-/// be reached. Nothing returned or logged contains the URL's password.
+/// Fails with [`Error::InvalidArgument`] for an unknown or disabled scheme (naming it and its cargo feature),
+/// and with the errors of `RedisBackend::connect` otherwise: at once with [`Error::Config`] for what no retry
+/// can fix (a bad URL part, wrong credentials, a database out of range, TLS on one side only, not a Redis
+/// server, an unknown host; [`Error::kind`] names it), and after `RedisOptions::connect_timeout` (5 s by
+/// default) for a server that cannot be reached. Nothing returned or logged contains the URL's password.
 pub async fn connect(url: &str) -> Result<Bus> {
     #[cfg(feature = "redis")]
     {
@@ -270,6 +284,16 @@ mod tests {
             ("rediss://:pw@host:6380", Scheme::Rediss, BackendKind::Redis),
             ("redis+unix:///tmp/r.sock?db=2", Scheme::RedisUnix, BackendKind::Redis),
             ("unix:///tmp/r.sock", Scheme::Unix, BackendKind::Redis),
+            (
+                "redis+cluster://h1:7000,h2:7001",
+                Scheme::RedisCluster,
+                BackendKind::Redis,
+            ),
+            (
+                "rediss+cluster://:pw@h1:7000",
+                Scheme::RedissCluster,
+                BackendKind::Redis,
+            ),
         ];
         for (url, scheme, kind) in cases {
             assert_eq!(Scheme::of_url(url).ok(), Some(scheme), "{url}");

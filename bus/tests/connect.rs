@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use bus::bus_redis::testing::TestRedis;
-use bus::{BackendKind, Error, GroupStart, RedisOptions, Topic};
+use bus::{BackendKind, GroupStart, RedisOptions, Topic};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_urls_connect_to_redis() {
@@ -74,7 +74,7 @@ async fn passwords_stay_out_of_output() {
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-s3cret"), "{text}");
     assert!(
-        matches!(err, Error::Backend { retryable: false, .. }) && err.to_string().contains("authentication failed"),
+        err.kind() == "auth_failed" && !err.is_retryable() && err.to_string().contains("authentication failed"),
         "a refused password is a permanent, typed error: {err:?}"
     );
 }

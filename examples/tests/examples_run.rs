@@ -310,3 +310,15 @@ fn metrics_example_cleans_up_on_ctrl_c_while_it_lingers() {
 fn agent_chat_cleans_up_on_ctrl_c_mid_conversation() {
     interrupt_leaves_nothing("agent_chat", "[control] paused", &[]);
 }
+
+/// The agent, worker and subscription examples on a Redis Cluster URL (a local cluster, started once for
+/// this binary): `Agent`, `Worker` and `Subscription` on topics spread over the masters.
+#[test]
+fn the_examples_run_on_a_redis_cluster() {
+    let Some(cluster) = bus_redis::testing::TestCluster::shared("the_examples_run_on_a_redis_cluster") else {
+        return;
+    };
+    check_quickstart(&run_example("quickstart", Some(cluster.url())).0);
+    check_agent_chat(&run_example("agent_chat", Some(cluster.url())).0);
+    check_worker_pool(&run_example("worker_pool", Some(cluster.url())).0);
+}

@@ -19,6 +19,9 @@ use bus_core::Result;
 
 use crate::{RedisBackend, RedisOptions};
 
+mod cluster;
+pub use cluster::TestCluster;
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A Redis server reserved for one test.
@@ -40,26 +43,10 @@ impl TestRedis {
     /// A server for the test `name`, or `None` (after printing a loud SKIP line) when there is none.
     ///
     /// Fails the test instead of skipping when `BUS_REQUIRE_REDIS=1`.
-    #[allow(
-        clippy::panic,
-        reason = "failing the calling test is this harness's job when Redis is required"
-    )]
     pub fn start(name: &str) -> Option<TestRedis> {
         match Self::try_start() {
             Ok(server) => Some(server),
-            Err(reason) => {
-                if std::env::var("BUS_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-                    panic!("BUS_REQUIRE_REDIS=1 but no Redis server for test {name}: {reason}");
-                }
-                // Straight to the process's stderr: the test harness captures `eprintln!` of passing tests.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n**********\nSKIP {name}: no Redis server ({reason}).\nInstall redis-server (Debian: \
-                     apt-get install redis-server) or set BUS_REDIS_URL; set BUS_REQUIRE_REDIS=1 to fail instead.\n\
-                     **********\n"
-                );
-                None
-            }
+            Err(reason) => unavailable(name, "no Redis server", &reason),
         }
     }
 
@@ -88,24 +75,10 @@ impl TestRedis {
     /// loses nothing it acknowledged: for tests across a Redis restart. Ignores `BUS_REDIS_URL` (a shared
     /// server can be neither killed nor restarted); `None` after a loud SKIP line when `redis-server` cannot be
     /// started (a failure instead under `BUS_REQUIRE_REDIS=1`).
-    #[allow(
-        clippy::panic,
-        reason = "failing the calling test is this harness's job when Redis is required"
-    )]
     pub fn start_aof(name: &str) -> Option<TestRedis> {
         match Self::try_start_private(true) {
             Ok(server) => Some(server),
-            Err(reason) => {
-                if std::env::var("BUS_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
-                    panic!("BUS_REQUIRE_REDIS=1 but no private redis-server for test {name}: {reason}");
-                }
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n**********\nSKIP {name}: no private redis-server with persistence ({reason}).\n\
-                     Install redis-server (Debian: apt-get install redis-server) on PATH.\n**********\n"
-                );
-                None
-            }
+            Err(reason) => unavailable(name, "no private redis-server with persistence", &reason),
         }
     }
 
@@ -286,8 +259,29 @@ impl LazyServer {
     }
 }
 
+/// `None` after a loud SKIP line saying `what` is missing and why, or a failure of the calling test under
+/// `BUS_REQUIRE_REDIS=1` (CI sets it, so a missing server can never pass silently).
+#[allow(
+    clippy::panic,
+    reason = "failing the calling test is this harness's job when Redis is required"
+)]
+pub(crate) fn unavailable<T>(name: &str, what: &str, reason: &str) -> Option<T> {
+    if std::env::var("BUS_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+        panic!("BUS_REQUIRE_REDIS=1 but {what} for test {name}: {reason}");
+    }
+    // Straight to the process's stderr: the test harness captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n**********\nSKIP {name}: {what} ({reason}).\nInstall redis-server (Debian: apt-get install \
+         redis-server) or set BUS_REDIS_URL / BUS_REDIS_CLUSTER_URL; set BUS_REQUIRE_REDIS=1 to fail instead.\n\
+         **********\n"
+    );
+    None
+}
+
 fn spawn(dir: &Path, socket: &Path, aof: bool) -> std::result::Result<Child, String> {
-    Command::new("redis-server")
+    let mut command = Command::new("redis-server");
+    command
         .arg("--save")
         .arg("")
         .arg("--appendonly")
@@ -307,7 +301,13 @@ fn spawn(dir: &Path, socket: &Path, aof: bool) -> std::result::Result<Child, Str
         // Nodes of exactly 100 entries whatever their size, as bus-memory lays them out, so approximate trims
         // (`~`) remove the same entries on both (see `TestRedis::exact_node_trimming`).
         .arg("--stream-node-max-bytes")
-        .arg("0")
+        .arg("0");
+    spawn_logged(command, dir)
+}
+
+/// Runs a `redis-server` command line with its log in `dir` and no terminal I/O.
+pub(crate) fn spawn_logged(mut command: Command, dir: &Path) -> std::result::Result<Child, String> {
+    command
         .arg("--logfile")
         .arg(dir.join("redis.log"))
         .stdin(Stdio::null())
