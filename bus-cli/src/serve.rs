@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bus_server::{Server, ServerConfig};
+use bus_server::{NodeLayout, Server, ServerConfig};
 use clap::Args;
 use serde_json::json;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -38,6 +38,18 @@ pub(crate) struct ServeArgs {
     /// A client whose unread input grows beyond this many bytes is disconnected.
     #[arg(long, default_value_t = 1024 * 1024 * 1024)]
     client_query_buffer_limit: usize,
+    /// Entries a stream node takes before the next append opens another (0: no limit), as Redis's setting.
+    #[arg(long, default_value_t = 100)]
+    stream_node_max_entries: u64,
+    /// Bytes of listpack a stream node takes before the next append opens another (0: no limit), as Redis's
+    /// setting. Approximate trims remove whole nodes, so this decides what `XTRIM … ~` removes.
+    #[arg(long, default_value_t = 4096)]
+    stream_node_max_bytes: u64,
+    /// Run on a clock that moves only when a client sends BUS.CLOCK ADVANCE <milliseconds> (BUS.CLOCK NOW reads
+    /// it). Ids of XADD *, idle times, key TTLs and BLOCK timeouts all follow it, so tests in any language drive
+    /// time deterministically. Without this flag BUS.CLOCK is an unknown command, as on Redis.
+    #[arg(long)]
+    controllable_clock: bool,
 }
 
 fn parse_user(text: &str) -> Result<(String, String), String> {
@@ -52,7 +64,12 @@ impl ServeArgs {
         let mut config = ServerConfig::new()
             .max_clients(self.maxclients)
             .max_bulk_len(self.proto_max_bulk_len)
-            .query_buffer_limit(self.client_query_buffer_limit);
+            .query_buffer_limit(self.client_query_buffer_limit)
+            .controllable_clock(self.controllable_clock)
+            .node_layout(NodeLayout {
+                max_entries: self.stream_node_max_entries,
+                max_bytes: self.stream_node_max_bytes,
+            });
         config = if self.port == 0 {
             config.no_tcp()
         } else {

@@ -1,4 +1,5 @@
-//! `bus serve`: listens, answers Redis clients, stops cleanly on SIGTERM, and refuses an unprotected address.
+//! `bus serve`: listens, answers Redis clients, stops cleanly on SIGTERM, refuses an unprotected address, and
+//! takes BUS.CLOCK with `--controllable-clock`.
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail by panicking")]
 
@@ -14,7 +15,7 @@ fn serve_answers_on_a_unix_socket_and_stops_on_sigterm() {
     std::fs::create_dir_all(&dir).unwrap();
     let socket = dir.join("bus.sock");
     let mut child = common::bus()
-        .args(["serve", "--port", "0", "--unixsocket"])
+        .args(["serve", "--controllable-clock", "--port", "0", "--unixsocket"])
         .arg(&socket)
         .stdout(Stdio::piped())
         .spawn()
@@ -26,13 +27,18 @@ fn serve_answers_on_a_unix_socket_and_stops_on_sigterm() {
     assert_eq!(listening["listening"]["tcp"], serde_json::Value::Null);
     assert_eq!(listening["listening"]["unixsocket"], socket.display().to_string());
     let mut conn = UnixStream::connect(&socket).unwrap();
-    conn.write_all(b"PING\r\nXADD s 1-1 f v\r\nXLEN s\r\n").unwrap();
-    let mut reply = [0u8; 64];
+    // BUS.CLOCK exists only with --controllable-clock (its argument check answers here).
+    conn.write_all(b"PING\r\nBUS.CLOCK ADVANCE x\r\nXADD s 1-1 f v\r\nXLEN s\r\n")
+        .unwrap();
+    let mut reply = [0u8; 128];
     let mut read = 0;
     while !reply[..read].ends_with(b":1\r\n") {
         read += conn.read(&mut reply[read..]).unwrap();
     }
-    assert_eq!(&reply[..read], b"+PONG\r\n$3\r\n1-1\r\n:1\r\n");
+    assert_eq!(
+        &reply[..read],
+        b"+PONG\r\n-ERR value is not an integer or out of range\r\n$3\r\n1-1\r\n:1\r\n"
+    );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -70,6 +76,10 @@ fn serve_help_lists_the_flags() {
         "--user",
         "--maxclients",
         "--proto-max-bulk-len",
+        "--controllable-clock",
+        "BUS.CLOCK ADVANCE",
+        "--stream-node-max-entries",
+        "--stream-node-max-bytes",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }

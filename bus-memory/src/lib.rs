@@ -38,7 +38,8 @@
 //!
 //! # Beyond the `Backend` trait: what a Redis server in front of this backend needs
 //! - Keys of other types, each with the few commands that make type checks behave as in Redis: strings
-//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get)), lists ([`push`](MemoryBackend::push),
+//!   ([`set`](MemoryBackend::set), [`get`](MemoryBackend::get), [`incr_by`](MemoryBackend::incr_by),
+//!   [`append_string`](MemoryBackend::append_string)), lists ([`push`](MemoryBackend::push),
 //!   [`lrange`](MemoryBackend::lrange), …), sets ([`sadd`](MemoryBackend::sadd), …) and hashes
 //!   ([`hset`](MemoryBackend::hset), …). A key holds one value of one type; a stream command on another type
 //!   fails with [`Error::WrongType`], and so does a command of another type on a stream.
@@ -46,6 +47,7 @@
 //!   [`del`](MemoryBackend::del), [`dbsize`](MemoryBackend::dbsize), [`flush`](MemoryBackend::flush),
 //!   [`keys`](MemoryBackend::keys), [`scan`](MemoryBackend::scan), [`rename`](MemoryBackend::rename), and
 //!   expiry on any key ([`pexpire_at`](MemoryBackend::pexpire_at), [`pttl`](MemoryBackend::pttl),
+//!   [`deadline`](MemoryBackend::deadline),
 //!   [`persist`](MemoryBackend::persist)). Keys are [`Topic`]s: [`Topic::from_redis_key`] makes one of any
 //!   name Redis accepts.
 //! - [`watch`](MemoryBackend::watch): per-key versions for WATCH.
@@ -117,7 +119,7 @@ use crate::layout::NodeLimits;
 pub use crate::keys::{ScanOptions, ScanPage};
 pub use crate::keyspace::KeyType;
 pub use crate::transaction::{KeyWatch, WakeupHold};
-pub use crate::ttl::{ExpireCondition, KeyTtl};
+pub use crate::ttl::{ExpireCondition, KeyDeadline, KeyTtl};
 pub use crate::types::{ListEnd, SetCondition, SetExpiry, SetOptions, SetReply};
 pub use crate::unblock::{UnblockMode, Unblocker};
 

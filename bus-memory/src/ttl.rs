@@ -1,4 +1,5 @@
-//! Expiry on keys of any type: EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (with NX/XX/GT/LT), TTL/PTTL and PERSIST.
+//! Expiry on keys of any type: EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (with NX/XX/GT/LT), TTL/PTTL,
+//! EXPIRETIME/PEXPIRETIME and PERSIST.
 //!
 //! A server turns each command's argument into a Unix-millisecond deadline (relative ones against
 //! [`MemoryBackend::clock`]) and checks it for overflow with Redis's error; the rules that depend on the key
@@ -57,7 +58,65 @@ impl KeyTtl {
     }
 }
 
+/// What EXPIRETIME and PEXPIRETIME report for a key: its deadline as a Unix time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyDeadline {
+    /// The key does not exist (Redis: -2).
+    Missing,
+    /// The key has no deadline (Redis: -1).
+    Persistent,
+    /// The key expires at this Unix time, in milliseconds.
+    At(u64),
+}
+
+impl KeyDeadline {
+    /// PEXPIRETIME's reply: -2, -1, or the deadline in Unix milliseconds.
+    pub fn pexpiretime_reply(self) -> i64 {
+        match self {
+            KeyDeadline::Missing => -2,
+            KeyDeadline::Persistent => -1,
+            KeyDeadline::At(ms) => i64::try_from(ms).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// EXPIRETIME's reply: -2, -1, or the deadline in Unix seconds, rounded to the nearest as Redis rounds it.
+    pub fn expiretime_reply(self) -> i64 {
+        match self {
+            KeyDeadline::At(_) => self.pexpiretime_reply().saturating_add(500) / 1000,
+            other => other.pexpiretime_reply(),
+        }
+    }
+}
+
 impl MemoryBackend {
+    /// PEXPIRETIME and EXPIRETIME: whether the key exists and when it expires (see [`KeyDeadline`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> bus_core::Result<()> {
+    /// use bus_core::{Clock, Topic};
+    /// use bus_memory::{ExpireCondition, KeyDeadline, MemoryBackend, SetOptions};
+    ///
+    /// let backend = MemoryBackend::with_clock(Clock::starting_at(10_000));
+    /// let key = Topic::from_redis_key("session")?;
+    /// assert_eq!(backend.deadline(&key), KeyDeadline::Missing);
+    /// backend.set(&key, "x", &SetOptions::new())?;
+    /// assert_eq!(backend.deadline(&key).pexpiretime_reply(), -1);
+    /// backend.pexpire_at(&key, 12_600, ExpireCondition::default());
+    /// assert_eq!(backend.deadline(&key), KeyDeadline::At(12_600));
+    /// assert_eq!(backend.deadline(&key).expiretime_reply(), 13);
+    /// # Ok(()) }
+    /// ```
+    pub fn deadline(&self, key: &Topic) -> KeyDeadline {
+        self.keyspace()
+            .with_slot(key, |state| match (&state.value, state.expires_at) {
+                (None, _) => KeyDeadline::Missing,
+                (Some(_), None) => KeyDeadline::Persistent,
+                (Some(_), Some(at)) => KeyDeadline::At(at),
+            })
+            .unwrap_or(KeyDeadline::Missing)
+    }
+
     /// PEXPIREAT (and EXPIRE, PEXPIRE, EXPIREAT once the caller made the deadline absolute): sets the key to
     /// expire at `unix_ms` if `condition` allows it; a deadline not in the future deletes the key at once, as
     /// Redis does. Returns whether the key existed and the condition held (Redis's 1 or 0). Bumps the key's

@@ -153,3 +153,40 @@ async fn hashes_keep_field_order_and_count_new_fields() {
     assert!(backend.hgetall(&h).unwrap().is_empty());
     assert_eq!(backend.hdel(&h, &bs(&["a"])).unwrap(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn incr_and_append_keep_the_deadline_and_refuse_without_changing() {
+    let backend = MemoryBackend::with_clock(Clock::starting_at(1_000_000));
+    let n = key("n");
+    // INCR n -> 1; PEXPIRE n 5000; INCRBY n 9 -> 10; PTTL n -> 5000 (kept).
+    assert_eq!(backend.incr_by(&n, 1).unwrap(), 1);
+    let condition = bus_memory::ExpireCondition::default();
+    assert!(backend.pexpire_at(&n, 1_005_000, condition));
+    assert_eq!(backend.incr_by(&n, 9).unwrap(), 10);
+    assert_eq!(backend.pttl(&n), KeyTtl::Expires(Duration::from_millis(5_000)));
+    // SET n 9223372036854775807; INCR n -> overflow error, the value unchanged.
+    backend.set(&n, i64::MAX.to_string(), &SetOptions::new()).unwrap();
+    let err = backend.incr_by(&n, 1).unwrap_err();
+    assert_eq!(err.to_string(), "ERR increment or decrement would overflow");
+    assert_eq!(backend.get(&n).unwrap(), Some(b(&i64::MAX.to_string())));
+    // SET n 007; INCR n -> not an integer; INCR on a list -> WRONGTYPE; INCR on a missing key that fails
+    // leaves no key behind.
+    backend.set(&n, "007", &SetOptions::new()).unwrap();
+    let err = backend.incr_by(&n, 1).unwrap_err();
+    assert_eq!(err.to_string(), "ERR value is not an integer or out of range");
+    let l = key("l");
+    backend.push(&l, ListEnd::Left, bs(&["a"]), false).unwrap();
+    assert!(matches!(backend.incr_by(&l, 1), Err(bus_core::Error::WrongType { .. })));
+    assert!(matches!(
+        backend.append_string(&l, b"x"),
+        Err(bus_core::Error::WrongType { .. })
+    ));
+    // APPEND a ""; EXISTS a -> 1 (created, empty); APPEND a xy -> 2; the deadline survives APPEND too.
+    let a = key("a");
+    assert_eq!(backend.append_string(&a, b"").unwrap(), 0);
+    assert_eq!(backend.key_type(&a), Some(KeyType::String));
+    assert!(backend.pexpire_at(&a, 1_002_000, condition));
+    assert_eq!(backend.append_string(&a, b"xy").unwrap(), 2);
+    assert_eq!(backend.get(&a).unwrap(), Some(b("xy")));
+    assert_eq!(backend.pttl(&a), KeyTtl::Expires(Duration::from_millis(2_000)));
+}

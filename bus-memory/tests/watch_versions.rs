@@ -145,6 +145,10 @@ async fn other_types_touch_when_they_change() {
     };
     case!("k", false, |m| m.set(&key("k"), "v", &nx));
     case!("n", true, |m| m.set(&key("n"), "1", &SetOptions::new()));
+    // INCR touches when it writes (a missing key too); one refused ("v" is no integer) does not. APPEND always.
+    case!("n", true, |m| m.incr_by(&key("n"), 1));
+    case!("k", false, |m| m.incr_by(&key("k"), 1));
+    case!("k", true, |m| m.append_string(&key("k"), b""));
 }
 
 #[tokio::test(start_paused = true)]

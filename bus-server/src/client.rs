@@ -35,6 +35,9 @@ pub(crate) struct Client {
     /// The authenticated user; `None` until AUTH when the default user has a password.
     pub(crate) user: Option<String>,
     pub(crate) multi: Option<Multi>,
+    /// The keys WATCH watches, each in the database it was selected in; dropped by EXEC, DISCARD, UNWATCH and
+    /// the end of the connection.
+    pub(crate) watched: Vec<bus_memory::KeyWatch>,
     /// Inside EXEC: blocking commands do not block.
     pub(crate) in_exec: bool,
     /// Close the connection once the current reply is written (QUIT, protocol errors).
@@ -52,6 +55,7 @@ impl Client {
             db: 0,
             name: String::new(),
             multi: None,
+            watched: Vec::new(),
             in_exec: false,
             close: false,
         }

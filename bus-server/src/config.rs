@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+pub use bus_memory::NodeLayout;
+
 /// A password, never printed: `Debug` shows `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
@@ -88,6 +90,12 @@ pub struct ServerConfig {
     pub users: Vec<User>,
     /// The limits.
     pub limits: Limits,
+    /// Run the databases on a clock that moves only when a client sends `BUS.CLOCK ADVANCE <ms>` (and enable
+    /// that command, which otherwise does not exist). See [`controllable_clock`](Self::controllable_clock).
+    pub controllable_clock: bool,
+    /// `stream-node-max-entries` and `stream-node-max-bytes` at start (Redis's defaults, 100 entries and 4096
+    /// bytes); `CONFIG SET` changes them while the server runs.
+    pub node_layout: NodeLayout,
 }
 
 impl Default for ServerConfig {
@@ -105,6 +113,8 @@ impl ServerConfig {
             requirepass: None,
             users: Vec::new(),
             limits: Limits::default(),
+            controllable_clock: false,
+            node_layout: NodeLayout::REDIS_DEFAULT,
         }
     }
 
@@ -151,6 +161,51 @@ impl ServerConfig {
     /// Replaces the limits.
     pub fn limits(mut self, limits: Limits) -> ServerConfig {
         self.limits = limits;
+        self
+    }
+
+    /// Runs the databases on a controllable clock: it starts at the wall-clock time and stands still until a
+    /// client sends `BUS.CLOCK ADVANCE <milliseconds>` (`BUS.CLOCK NOW` reads it). Ids of `XADD *`, idle times,
+    /// key deadlines and BLOCK timeouts all follow it, so a test in any language drives them deterministically.
+    /// Off by default, and then `BUS.CLOCK` answers Redis's unknown-command error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use bus_server::{Server, ServerConfig};
+    ///
+    /// let server = Server::bind(ServerConfig::new().port(0).controllable_clock(true)).await?;
+    /// let mut conn = tokio::net::TcpStream::connect(server.local_addr().unwrap()).await?;
+    /// conn.write_all(b"SET k v PX 1000\r\nBUS.CLOCK ADVANCE 1000\r\nEXISTS k\r\n").await?;
+    /// let mut reply = Vec::new();
+    /// while !reply.ends_with(b":0\r\n") {
+    ///     let mut chunk = [0u8; 64];
+    ///     let n = conn.read(&mut chunk).await?;
+    ///     assert!(n > 0, "closed early");
+    ///     reply.extend_from_slice(&chunk[..n]);
+    /// }
+    /// assert!(reply.starts_with(b"+OK\r\n:"), "the key expired exactly when the clock reached its deadline");
+    /// server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn controllable_clock(mut self, enabled: bool) -> ServerConfig {
+        self.controllable_clock = enabled;
+        self
+    }
+
+    /// `stream-node-max-entries` and `stream-node-max-bytes` at start: how many entries, and how many bytes of
+    /// listpack, a stream node takes before the next append opens another (see [`NodeLayout`]). Approximate
+    /// trims remove whole nodes, so they remove what Redis removes when both servers have the same layout.
+    ///
+    /// ```
+    /// use bus_server::{NodeLayout, ServerConfig};
+    /// let config = ServerConfig::new().node_layout(NodeLayout { max_entries: 10, max_bytes: 0 });
+    /// assert_eq!(ServerConfig::new().node_layout, NodeLayout::REDIS_DEFAULT);
+    /// # let _ = config;
+    /// ```
+    pub fn node_layout(mut self, layout: NodeLayout) -> ServerConfig {
+        self.node_layout = layout;
         self
     }
 

@@ -6,7 +6,8 @@ use bytes::Bytes;
 
 use crate::auth::NOAUTH;
 use crate::client::Client;
-use crate::command::{CommandSpec, Lock, arity_error, lookup};
+use crate::cmd::clock::is_clock_command;
+use crate::command::{CommandSpec, Lock, arity_error, lookup, unknown_command};
 use crate::resp::Reply;
 
 /// Commands that run at once inside MULTI instead of being queued.
@@ -55,6 +56,9 @@ pub(crate) async fn execute(client: &mut Client, args: Vec<Bytes>) -> Option<Rep
 /// The checks before a command runs or is queued.
 fn check(client: &Client, args: &[Bytes]) -> Result<&'static CommandSpec, Reply> {
     let (spec, full_name) = lookup(args)?;
+    if args.first().is_some_and(|name| is_clock_command(name)) && !client.shared.extensions() {
+        return Err(unknown_command(args));
+    }
     if !spec.arity_accepts(args.len()) {
         return Err(arity_error(&full_name));
     }

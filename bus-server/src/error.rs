@@ -16,6 +16,12 @@ pub enum ServerError {
         /// The address asked for.
         addr: SocketAddr,
     },
+    /// A setting out of its range (the message is `CONFIG SET`'s for it).
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// Why.
+        message: String,
+    },
     /// Neither a TCP address nor a unix socket.
     #[error("nothing to listen on: give a TCP address or a unix socket")]
     NoListener,

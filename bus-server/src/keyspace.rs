@@ -1,46 +1,58 @@
-//! The key-level questions the commands ask of a database that bus-memory's `Backend` trait answers only
-//! indirectly: whether a key exists, its deadline, the keys with their deadlines, emptying a database.
-//!
-//! Each is one call to bus-memory; they are here, not in bus-memory, only until bus-memory offers them
-//! directly (`exists`, `expire_at`, `flush`: see the crate's report of what it needs).
+//! Key-level helpers the commands share on top of bus-memory's keyspace API.
 
-use std::time::Duration;
+use bus_core::Topic;
+use bus_memory::{KeyTtl, MemoryBackend};
+use bytes::Bytes;
 
-use bus_core::{Backend, Topic};
-use bus_memory::MemoryBackend;
+use crate::client::Client;
+use crate::command::existing_topic;
+use crate::resp::Reply;
 
-/// Whether the key holds a stream (an empty one counts, as after `XGROUP CREATE … MKSTREAM`).
+/// Whether the key exists, whatever its type (an empty stream counts, as after `XGROUP CREATE … MKSTREAM`).
 pub(crate) async fn exists(db: &MemoryBackend, topic: &Topic) -> bool {
-    db.stream_info(topic).await.is_ok()
+    db.key_type(topic).is_some()
 }
 
-/// The time the key has left, `None` without a deadline (or without the key).
-pub(crate) async fn ttl(db: &MemoryBackend, topic: &Topic) -> Option<Duration> {
-    db.topic_ttl(topic).await.ok().flatten()
-}
-
-/// Deletes the key: true if it existed.
-pub(crate) async fn delete(db: &MemoryBackend, topic: &Topic) -> bool {
-    db.drop_topic(topic).await.unwrap_or(false)
-}
-
-/// Deletes every key of the database, releasing blocked readers as DEL does.
-pub(crate) async fn flush(db: &MemoryBackend) {
-    for topic in db.topics() {
-        delete(db, &topic).await;
-    }
+/// The keys among the arguments that bus-memory can name (any other key cannot exist), in order.
+pub(crate) fn existing_topics(args: &[Bytes]) -> Vec<Topic> {
+    args.iter().filter_map(|key| existing_topic(key)).collect()
 }
 
 /// Keys, their count with a deadline, and the average time left (ms) of those: `INFO keyspace`.
-pub(crate) async fn summary(db: &MemoryBackend) -> (usize, usize, u64) {
-    let topics = db.topics();
-    let mut expiring: Vec<u64> = Vec::new();
-    for topic in &topics {
-        if let Some(left) = ttl(db, topic).await {
-            expiring.push(u64::try_from(left.as_millis()).unwrap_or(u64::MAX));
-        }
-    }
+pub(crate) fn summary(db: &MemoryBackend) -> (usize, usize, u64) {
+    let keys = db.keys("*");
+    let expiring: Vec<u64> = keys
+        .iter()
+        .filter_map(|key| match db.pttl(key) {
+            KeyTtl::Expires(left) => Some(u64::try_from(left.as_millis()).unwrap_or(u64::MAX)),
+            KeyTtl::Missing | KeyTtl::Persistent => None,
+        })
+        .collect();
     let count = u64::try_from(expiring.len()).unwrap_or(u64::MAX).max(1);
     let average = expiring.iter().fold(0u64, |sum, ms| sum.saturating_add(*ms)) / count;
-    (topics.len(), expiring.len(), average)
+    (keys.len(), expiring.len(), average)
+}
+
+/// An integer reply of a count.
+pub(crate) fn count(n: u64) -> Reply {
+    Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// A bulk reply of a value, or the null of the client's protocol.
+pub(crate) fn bulk_or_null(value: Option<Bytes>) -> Reply {
+    value.map_or(Reply::Null, Reply::Bulk)
+}
+
+/// Runs a read on the key of an argument, or answers `missing` for a key bus-memory cannot name (it cannot
+/// exist); bus-memory's errors (WRONGTYPE) become error replies.
+pub(crate) fn read_key<T>(
+    client: &Client,
+    key: &[u8],
+    missing: T,
+    read: impl FnOnce(&MemoryBackend, &Topic) -> bus_core::Result<T>,
+) -> Result<T, Reply> {
+    match existing_topic(key) {
+        Some(topic) => Ok(read(client.db(), &topic)?),
+        None => Ok(missing),
+    }
 }

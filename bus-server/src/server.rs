@@ -62,6 +62,9 @@ impl Server {
             return Err(ServerError::Unprotected { addr });
         }
         let shared = Arc::new(Shared::new(&config));
+        shared.apply_node_layout().map_err(|err| ServerError::Config {
+            message: err.to_string(),
+        })?;
         let (shutdown, _) = watch::channel(false);
         let mut acceptors = JoinSet::new();
         let mut local_addr = None;

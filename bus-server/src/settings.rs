@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::config::ServerConfig;
+use crate::config::{NodeLayout, ServerConfig};
 
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug)]
@@ -45,9 +45,9 @@ const PARAMETERS: &[(&str, Kind, &str)] = &[
         },
         "1073741824",
     ),
-    // Nodes are laid out by entry count only, as Redis does with `stream-node-max-bytes 0`.
+    // Applied to every database's node layout (see `node_layout`).
     ("stream-node-max-entries", Kind::Integer { min: 0, max: MAX }, "100"),
-    ("stream-node-max-bytes", Kind::Memory { min: 0, max: MAX }, "0"),
+    ("stream-node-max-bytes", Kind::Memory { min: 0, max: MAX }, "4096"),
     ("databases", Kind::Immutable, "16"),
     ("port", Kind::Immutable, "6379"),
     ("bind", Kind::Immutable, "127.0.0.1"),
@@ -163,6 +163,8 @@ impl Settings {
             ("port", port.to_string()),
             ("bind", bind),
             ("requirepass", requirepass),
+            ("stream-node-max-entries", config.node_layout.max_entries.to_string()),
+            ("stream-node-max-bytes", config.node_layout.max_bytes.to_string()),
         ] {
             settings.store(name, value);
         }
@@ -207,6 +209,26 @@ impl Settings {
     /// `client-query-buffer-limit`.
     pub(crate) fn query_buffer_limit(&self) -> usize {
         usize::try_from(self.query_buffer_limit.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+    }
+
+    /// `stream-node-max-entries` and `stream-node-max-bytes`, as the databases' node layout.
+    pub(crate) fn node_layout(&self) -> NodeLayout {
+        let value = |name| {
+            self.get(name)
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or_default()
+        };
+        NodeLayout {
+            max_entries: value("stream-node-max-entries"),
+            max_bytes: value("stream-node-max-bytes"),
+        }
+    }
+
+    /// Whether a parameter (any case) is one of the node layout's.
+    pub(crate) fn is_node_layout(name: &[u8]) -> bool {
+        [&b"stream-node-max-entries"[..], b"stream-node-max-bytes"]
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(name))
     }
 
     /// The value of one parameter (by exact name, any case).

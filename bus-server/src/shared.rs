@@ -85,7 +85,15 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: &ServerConfig) -> Shared {
-        let clock = Clock::new();
+        let clock = if config.controllable_clock {
+            // Starts at the wall-clock time, so ids look like Redis's, then moves only by BUS.CLOCK ADVANCE.
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            Clock::manual(u64::try_from(now).unwrap_or(u64::MAX))
+        } else {
+            Clock::new()
+        };
         Shared {
             databases: (0..DATABASES)
                 .map(|_| MemoryBackend::with_clock(clock.clone()))
@@ -99,6 +107,17 @@ impl Shared {
             started: Instant::now(),
             run_id: run_id(),
         }
+    }
+
+    /// Gives every database the node layout of the settings (at start, and after CONFIG SET changed it).
+    pub(crate) fn apply_node_layout(&self) -> bus_core::Result<()> {
+        let layout = self.settings.node_layout();
+        self.databases.iter().try_for_each(|db| db.set_node_layout(layout))
+    }
+
+    /// Whether the extension commands exist (`BUS.CLOCK`): only with the controllable clock.
+    pub(crate) fn extensions(&self) -> bool {
+        self.clock.is_manual()
     }
 
     /// Database `index` (checked by SELECT, so always in range; 0 otherwise).

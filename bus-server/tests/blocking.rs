@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PROTOCOLS, Pair, Raw, hello};
+use common::{PROTOCOLS, Pair, Raw, XREAD_S, hello, wait_blocked};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xread_parses_and_answers_like_redis() {
@@ -53,18 +53,6 @@ async fn xread_parses_and_answers_like_redis() {
     }
 }
 
-/// Waits until INFO reports this many blocked clients.
-async fn wait_blocked(conn: &mut Raw, count: usize) {
-    for _ in 0..500 {
-        let info = String::from_utf8(conn.cmd(&["INFO", "clients"]).await).unwrap();
-        if info.contains(&format!("blocked_clients:{count}\r\n")) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("never saw {count} blocked clients");
-}
-
 fn client_id(reply: &[u8]) -> String {
     String::from_utf8_lossy(reply).trim_start_matches(':').trim().to_owned()
 }
@@ -77,13 +65,7 @@ async fn a_blocked_read_is_woken_and_released_like_redis() {
     let (mut bus_reader, mut redis_reader) = pair.connect().await;
     // Woken by an append: the entries after `$` as resolved when it blocked.
     pair.check(&["XADD", "s", "1-1", "f", "v"]).await;
-    for reader in [&mut bus_reader, &mut redis_reader] {
-        reader
-            .send_command(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
-            .await;
-    }
-    wait_blocked(&mut pair.bus_conn, 1).await;
-    wait_blocked(&mut pair.redis_conn, 1).await;
+    pair.block_both(&mut bus_reader, &mut redis_reader, XREAD_S).await;
     let list = String::from_utf8(pair.bus_conn.cmd(&["CLIENT", "LIST"]).await).unwrap();
     assert!(list.contains("flags=b"), "{list}");
     pair.check(&["XADD", "s", "2-1", "f", "w"]).await;
@@ -94,13 +76,7 @@ async fn a_blocked_read_is_woken_and_released_like_redis() {
     let bus_id = client_id(&bus_reader.cmd(&["CLIENT", "ID"]).await);
     let redis_id = client_id(&redis_reader.cmd(&["CLIENT", "ID"]).await);
     for how in ["TIMEOUT", "ERROR"] {
-        for reader in [&mut bus_reader, &mut redis_reader] {
-            reader
-                .send_command(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
-                .await;
-        }
-        wait_blocked(&mut pair.bus_conn, 1).await;
-        wait_blocked(&mut pair.redis_conn, 1).await;
+        pair.block_both(&mut bus_reader, &mut redis_reader, XREAD_S).await;
         let expected = pair.redis_conn.cmd(&["CLIENT", "UNBLOCK", &redis_id, how]).await;
         assert_eq!(pair.bus_conn.cmd(&["CLIENT", "UNBLOCK", &bus_id, how]).await, expected);
         let expected = redis_reader.reply().await;

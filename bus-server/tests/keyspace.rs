@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{PROTOCOLS, Pair, hello};
+use common::{PROTOCOLS, Pair, bulk_set as sorted, hello};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn del_exists_type_dbsize() {
@@ -92,6 +92,46 @@ async fn expire_options_and_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absolute_deadlines_expireat_and_expiretime() {
+    let Some(mut pair) = Pair::start("absolute_deadlines").await else {
+        return;
+    };
+    pair.script(&[
+        &["EXPIREAT", "nokey", "99999999999"],
+        &["EXPIRETIME", "nokey"],
+        &["PEXPIRETIME", "nokey"],
+        &["SET", "k", "v"],
+        &["EXPIRETIME", "k"],
+        &["PEXPIRETIME", "k"],
+        &["PEXPIREAT", "k", "99999999999500"],
+        &["PEXPIRETIME", "k"],
+        &["EXPIRETIME", "k"],
+        &["EXPIREAT", "k", "99999999998", "GT"],
+        &["EXPIREAT", "k", "99999999998", "LT"],
+        &["EXPIRETIME", "k"],
+        &["PEXPIREAT", "k", "99999999999000", "NX"],
+        &["PEXPIREAT", "k", "99999999999000", "XX"],
+        &["PEXPIRETIME", "k"],
+        &["EXPIREAT", "k", "9223372036854775807"],
+        &["EXPIREAT", "k", "-9223372036854775808"],
+        &["PEXPIREAT", "k", "9223372036854775807"],
+        &["PEXPIRETIME", "k"],
+        &["EXPIREAT", "k", "x"],
+        &["EXPIREAT", "k", "1", "ZZ"],
+        &["EXPIREAT", "k", "1", "NX", "XX"],
+        &["EXPIREAT", "k"],
+        &["EXPIRETIME"],
+        &["PEXPIRETIME", "k", "x"],
+        &["PEXPIREAT", "k", "1"],
+        &["EXISTS", "k"],
+        &["XADD", "s", "1-1", "f", "v"],
+        &["EXPIREAT", "s", "0"],
+        &["TYPE", "s"],
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_deletes_the_key() {
     let Some(mut pair) = Pair::start("a_deadline_deletes_the_key").await else {
         return;
@@ -119,17 +159,6 @@ async fn keys_patterns() {
         assert_eq!(actual, expected, "KEYS {pattern}");
     }
     pair.script(&[&["KEYS"], &["KEYS", "a", "b"]]).await;
-}
-
-/// The bulk strings of a flat reply, as a set (for replies in no particular order).
-fn sorted(reply: Vec<u8>) -> BTreeSet<String> {
-    let text = String::from_utf8(reply).unwrap();
-    let lines: Vec<&str> = text.split("\r\n").collect();
-    lines
-        .windows(2)
-        .filter(|pair| pair[0].starts_with('$'))
-        .map(|pair| pair[1].to_owned())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

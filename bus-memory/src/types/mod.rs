@@ -64,6 +64,20 @@ kind!(VecDeque<Bytes>, List, VecDeque::is_empty);
 kind!(SetValue, Set, |set| set.members.is_empty());
 kind!(HashValue, Hash, HashValue::is_empty);
 
+/// The integer a member is as Redis's `string2ll` reads it (no sign but `-`, no leading zeros, no `-0`).
+pub(crate) fn as_integer(member: &[u8]) -> Option<i64> {
+    let digits = member.strip_prefix(b"-").unwrap_or(member);
+    let canonical = match digits {
+        [b'0'] => member.len() == 1,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !canonical {
+        return None;
+    }
+    std::str::from_utf8(member).ok()?.parse().ok()
+}
+
 impl MemoryBackend {
     /// Runs `f` on the key's value of type `K`: `None` if the key does not exist, WRONGTYPE if it holds another
     /// type.
@@ -119,5 +133,24 @@ impl MemoryBackend {
             keyspace.remove_if_vacant(key);
         }
         answer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_read_as_string2ll_reads_them() {
+        for (text, value) in [
+            ("0", Some(0)),
+            ("-12", Some(-12)),
+            ("9223372036854775807", Some(i64::MAX)),
+        ] {
+            assert_eq!(as_integer(text.as_bytes()), value, "{text}");
+        }
+        for text in ["-0", "007", "+1", " 1", "1 ", "", "-", "9223372036854775808", "1e3"] {
+            assert_eq!(as_integer(text.as_bytes()), None, "{text}");
+        }
     }
 }

@@ -10,23 +10,10 @@ use bytes::Bytes;
 
 use crate::MemoryBackend;
 use crate::keyspace::SetValue;
+use crate::types::as_integer;
 
 /// Redis's `set-max-intset-entries` default.
 const MAX_INTSET_ENTRIES: usize = 512;
-
-/// The integer a member is as Redis's `string2ll` reads it (no sign but `-`, no leading zeros, no `-0`).
-fn as_integer(member: &[u8]) -> Option<i64> {
-    let digits = member.strip_prefix(b"-").unwrap_or(member);
-    let canonical = match digits {
-        [b'0'] => member.len() == 1,
-        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
-        _ => false,
-    };
-    if !canonical {
-        return None;
-    }
-    std::str::from_utf8(member).ok()?.parse().ok()
-}
 
 impl MemoryBackend {
     /// `SADD key member …`: returns how many members were new.
@@ -95,24 +82,5 @@ impl MemoryBackend {
         Ok(self
             .read_value(key, |set: &SetValue| set.members.contains(member))?
             .unwrap_or(false))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_are_read_as_string2ll_reads_them() {
-        for (text, value) in [
-            ("0", Some(0)),
-            ("-12", Some(-12)),
-            ("9223372036854775807", Some(i64::MAX)),
-        ] {
-            assert_eq!(as_integer(text.as_bytes()), value, "{text}");
-        }
-        for text in ["-0", "007", "+1", " 1", "1 ", "", "-", "9223372036854775808", "1e3"] {
-            assert_eq!(as_integer(text.as_bytes()), None, "{text}");
-        }
     }
 }

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::command::{BeginSearch, COMMANDS, CmdResult, CommandSpec, FindKeys, KeySpec, Lock, doc, find, handler};
+use crate::command::{BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpec, Lock, doc, find, handler, table};
 use crate::resp::Reply;
 
 const CONNECTION: &[&str] = &["@slow", "@connection"];
@@ -71,16 +71,25 @@ pub(crate) const SPEC: CommandSpec = CommandSpec {
     .lock(Lock::None)
 };
 
-async fn all(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
-    Ok(Reply::Array(COMMANDS.iter().map(|spec| describe(spec, None)).collect()))
+async fn all(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    Ok(Reply::Array(
+        table(client.shared.extensions())
+            .map(|spec| describe(spec, None))
+            .collect(),
+    ))
 }
 
-async fn count(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
-    Ok(Reply::Integer(i64::try_from(COMMANDS.len()).unwrap_or(i64::MAX)))
+async fn count(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    let count = table(client.shared.extensions()).count();
+    Ok(Reply::Integer(i64::try_from(count).unwrap_or(i64::MAX)))
 }
 
-/// A command by name, subcommands as `container|sub`.
-fn by_full_name(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static str>)> {
+/// A command by name, subcommands as `container|sub` (a disabled extension is no command).
+fn by_full_name(client: &Client, name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static str>)> {
+    let base = name.split(|&b| b == b'|').next().unwrap_or_default();
+    if crate::cmd::clock::is_clock_command(base) && !client.shared.extensions() {
+        return None;
+    }
     match name.iter().position(|&b| b == b'|') {
         Some(bar) => {
             let container = find(&name[..bar])?;
@@ -90,23 +99,23 @@ fn by_full_name(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static st
     }
 }
 
-async fn info(_client: &mut Client, args: &[Bytes]) -> CmdResult {
+async fn info(client: &mut Client, args: &[Bytes]) -> CmdResult {
     if args.len() == 2 {
-        return all(_client, args).await;
+        return all(client, args).await;
     }
     Ok(Reply::Array(
         args[2..]
             .iter()
-            .map(|name| by_full_name(name).map_or(Reply::Null, |(spec, container)| describe(spec, container)))
+            .map(|name| by_full_name(client, name).map_or(Reply::Null, |(spec, container)| describe(spec, container)))
             .collect(),
     ))
 }
 
-async fn docs(_client: &mut Client, args: &[Bytes]) -> CmdResult {
+async fn docs(client: &mut Client, args: &[Bytes]) -> CmdResult {
     let specs: Vec<(&'static CommandSpec, Option<&'static str>)> = if args.len() == 2 {
-        COMMANDS.iter().map(|spec| (*spec, None)).collect()
+        table(client.shared.extensions()).map(|spec| (spec, None)).collect()
     } else {
-        args[2..].iter().filter_map(|name| by_full_name(name)).collect()
+        args[2..].iter().filter_map(|name| by_full_name(client, name)).collect()
     };
     Ok(Reply::Map(
         specs

@@ -1,14 +1,16 @@
 //! `CONFIG GET pattern [pattern …]`, `CONFIG SET parameter value [parameter value …]`, `CONFIG RESETSTAT`,
 //! `CONFIG HELP`: the parameters of `settings`, as Redis answers them.
 //!
-//! `stream-node-max-entries` and `stream-node-max-bytes` are stored and answered back, but do not change how
-//! bus-memory lays out nodes yet (it always uses 100 entries per node, as Redis with `stream-node-max-bytes 0`).
+//! `stream-node-max-entries` and `stream-node-max-bytes` change the node layout of every database (bus-memory's
+//! `set_node_layout`), from the next append on, as on Redis: approximate trims (`MAXLEN ~`, `MINID ~`, `LIMIT`)
+//! and `XINFO STREAM FULL`'s nodes then follow Redis's node boundaries.
 
 use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, Lock, doc, handler};
 use crate::resp::Reply;
+use crate::settings::Settings;
 
 const ADMIN: &[&str] = &["@admin", "@slow", "@dangerous"];
 const ADMIN_FLAGS: &[&str] = &["admin", "noscript", "loading", "stale"];
@@ -99,6 +101,10 @@ async fn set(client: &mut Client, args: &[Bytes]) -> CmdResult {
         .settings
         .set(&pairs)
         .map_err(|message| Reply::error(format!("ERR {message}")))?;
+    if pairs.iter().any(|(name, _)| Settings::is_node_layout(name)) {
+        // The values were checked within 0..=i64::MAX, which every layout accepts.
+        client.shared.apply_node_layout()?;
+    }
     Ok(Reply::ok())
 }
 

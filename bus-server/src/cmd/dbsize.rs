@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, doc, handler};
-use crate::resp::Reply;
+use crate::keyspace;
 
 pub(crate) const SPEC: CommandSpec = CommandSpec::new(
     "dbsize",
@@ -17,7 +17,5 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 .tips(&["request_policy:all_shards", "response_policy:agg_sum"]);
 
 async fn run(client: &mut Client, _args: &[Bytes]) -> CmdResult {
-    Ok(Reply::Integer(
-        i64::try_from(client.db().topics().len()).unwrap_or(i64::MAX),
-    ))
+    Ok(keyspace::count(client.db().dbsize()))
 }

@@ -1,12 +1,12 @@
-//! `DEL key [key …]` and `UNLINK key [key …]`: delete keys, answering how many existed. Blocked group readers
-//! of a deleted stream are released with `UNBLOCKED`, as Redis releases them.
+//! `DEL key [key …]` and `UNLINK key [key …]`: delete keys of any type, answering how many existed (a key named
+//! twice counts once). Blocked group readers of a deleted stream are released with `UNBLOCKED`, plain readers
+//! keep waiting for the key to hold a stream again, as Redis does.
 
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler};
+use crate::command::{CmdResult, CommandSpec, KeySpec, doc, handler};
 use crate::keyspace;
-use crate::resp::Reply;
 
 const KEYS: &[KeySpec] = &[KeySpec::all(&["RM", "delete"])];
 const TIPS: &[&str] = &["request_policy:multi_shard", "response_policy:agg_sum"];
@@ -44,13 +44,6 @@ pub(crate) const UNLINK: CommandSpec = CommandSpec::new(
 .tips(TIPS);
 
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    let mut deleted = 0;
-    for key in &args[1..] {
-        if let Some(topic) = existing_topic(key)
-            && keyspace::delete(client.db(), &topic).await
-        {
-            deleted += 1;
-        }
-    }
-    Ok(Reply::Integer(deleted))
+    let deleted = client.db().del(&keyspace::existing_topics(&args[1..]));
+    Ok(keyspace::count(deleted))
 }

@@ -3,9 +3,8 @@
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler};
+use crate::command::{CmdResult, CommandSpec, KeySpec, doc, handler};
 use crate::keyspace;
-use crate::resp::Reply;
 
 pub(crate) const SPEC: CommandSpec = CommandSpec::new(
     "exists",
@@ -24,13 +23,6 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 .tips(&["request_policy:multi_shard", "response_policy:agg_sum"]);
 
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    let mut found = 0;
-    for key in &args[1..] {
-        if let Some(topic) = existing_topic(key)
-            && keyspace::exists(client.db(), &topic).await
-        {
-            found += 1;
-        }
-    }
-    Ok(Reply::Integer(found))
+    let found = client.db().exists(&keyspace::existing_topics(&args[1..]));
+    Ok(keyspace::count(found))
 }

@@ -1,13 +1,12 @@
-//! `EXPIRE key seconds [NX|XX|GT|LT]` and `PEXPIRE key milliseconds [NX|XX|GT|LT]`: set a key's time to live,
-//! with Redis 7.0's option checks, overflow errors, and its rule that a deadline already past deletes the key.
+//! `EXPIRE key seconds [NX|XX|GT|LT]`, `PEXPIRE key milliseconds …`, `EXPIREAT key unix-seconds …` and
+//! `PEXPIREAT key unix-milliseconds …`: set a key's deadline, with Redis 7.0's option checks, overflow errors,
+//! and its rule that a deadline already past deletes the key. Relative times count from the databases' clock.
 
-use std::time::Duration;
-
+use bus_memory::ExpireCondition;
 use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, KeySpec, c_str, doc, existing_topic, handler, integer, is};
-use crate::keyspace;
 use crate::resp::Reply;
 
 const KEYS: &[KeySpec] = &[KeySpec::first(&["RW", "update"])];
@@ -32,25 +31,55 @@ pub(crate) const PEXPIRE: CommandSpec = CommandSpec::new(
 )
 .keys((1, 1, 1), KEYS);
 
+pub(crate) const EXPIREAT: CommandSpec = CommandSpec::new(
+    "expireat",
+    -3,
+    &["write", "fast"],
+    &["@keyspace", "@write", "@fast"],
+    doc(
+        "Sets a key's deadline as a Unix time in seconds.",
+        "1.2.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(expireat),
+)
+.keys((1, 1, 1), KEYS);
+
+pub(crate) const PEXPIREAT: CommandSpec = CommandSpec::new(
+    "pexpireat",
+    -3,
+    &["write", "fast"],
+    &["@keyspace", "@write", "@fast"],
+    doc(
+        "Sets a key's deadline as a Unix time in milliseconds.",
+        "2.6.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(pexpireat),
+)
+.keys((1, 1, 1), KEYS);
+
 async fn expire(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    set_deadline(client, args, 1000, "expire").await
+    set_deadline(client, args, 1000, true, "expire").await
 }
 
 async fn pexpire(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    set_deadline(client, args, 1, "pexpire").await
+    set_deadline(client, args, 1, true, "pexpire").await
 }
 
-/// The NX, XX, GT and LT options, checked for compatibility as Redis checks them.
-#[derive(Default)]
-struct Conditions {
-    nx: bool,
-    xx: bool,
-    gt: bool,
-    lt: bool,
+async fn expireat(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    set_deadline(client, args, 1000, false, "expireat").await
 }
 
-fn conditions(options: &[Bytes]) -> Result<Conditions, Reply> {
-    let mut found = Conditions::default();
+async fn pexpireat(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    set_deadline(client, args, 1, false, "pexpireat").await
+}
+
+/// The NX, XX, GT and LT options, checked for compatibility as Redis checks them (before the amount).
+fn conditions(options: &[Bytes]) -> Result<ExpireCondition, Reply> {
+    let mut found = ExpireCondition::default();
     for option in options {
         let flag = match () {
             () if is(option, "NX") => &mut found.nx,
@@ -79,35 +108,20 @@ fn conditions(options: &[Bytes]) -> Result<Conditions, Reply> {
     Ok(found)
 }
 
-async fn set_deadline(client: &mut Client, args: &[Bytes], unit_ms: i64, name: &str) -> CmdResult {
-    let conditions = conditions(&args[3..])?;
+/// Redis's `expireGenericCommand`: options, then the amount and its overflow (against the clock for a relative
+/// time), then the key
+/// (bus-memory applies the conditions, and deletes the key for a deadline already past).
+async fn set_deadline(client: &mut Client, args: &[Bytes], unit_ms: i64, relative: bool, name: &str) -> CmdResult {
+    let condition = conditions(&args[3..])?;
     let invalid = || Reply::error(format!("ERR invalid expire time in '{name}' command"));
     let amount = integer(&args[2])?;
-    let relative = amount.checked_mul(unit_ms).ok_or_else(invalid)?;
-    let now = i64::try_from(client.shared.clock.now_ms()).unwrap_or(i64::MAX);
-    let when = relative.checked_add(now).ok_or_else(invalid)?;
-    let Some(topic) = existing_topic(&args[1]) else {
-        return Ok(Reply::Integer(0));
+    let ms = amount.checked_mul(unit_ms).ok_or_else(invalid)?;
+    let base = if relative {
+        i64::try_from(client.shared.clock.now_ms()).unwrap_or(i64::MAX)
+    } else {
+        0
     };
-    let db = client.db();
-    if !keyspace::exists(db, &topic).await {
-        return Ok(Reply::Integer(0));
-    }
-    let current = keyspace::ttl(db, &topic)
-        .await
-        .map(|left| now.saturating_add(i64::try_from(left.as_millis()).unwrap_or(i64::MAX)));
-    let refused = match current {
-        None => conditions.xx || conditions.gt,
-        Some(current) => conditions.nx || (conditions.gt && when <= current) || (conditions.lt && when >= current),
-    };
-    if refused {
-        return Ok(Reply::Integer(0));
-    }
-    if when <= now {
-        keyspace::delete(db, &topic).await;
-        return Ok(Reply::Integer(1));
-    }
-    let ttl = Duration::from_millis(u64::try_from(when - now).unwrap_or(u64::MAX));
-    let set = bus_core::Backend::expire_topic(db, &topic, ttl).await?;
-    Ok(Reply::Integer(i64::from(set)))
+    let when = ms.checked_add(base).ok_or_else(invalid)?;
+    let applied = existing_topic(&args[1]).is_some_and(|topic| client.db().pexpire_at(&topic, when, condition));
+    Ok(Reply::Integer(i64::from(applied)))
 }

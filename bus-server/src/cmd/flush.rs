@@ -1,12 +1,12 @@
 //! `FLUSHALL [ASYNC|SYNC]` and `FLUSHDB [ASYNC|SYNC]`: empty every database, or the selected one. They hold
 //! the server-wide lock exclusively, so no command sees a half-emptied database; blocked group readers are
-//! released as by DEL.
+//! released as by DEL, and the watches of the keys that existed are touched (a watched key that did not exist
+//! is not, as in Redis 7.0).
 
 use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, Lock, doc, handler, is, syntax_error};
-use crate::keyspace;
 use crate::resp::Reply;
 
 const FLAGS: &[&str] = &["write"];
@@ -57,13 +57,13 @@ fn check_mode(args: &[Bytes]) -> Result<(), Reply> {
 async fn flushall(client: &mut Client, args: &[Bytes]) -> CmdResult {
     check_mode(args)?;
     for db in &client.shared.databases {
-        keyspace::flush(db).await;
+        db.flush();
     }
     Ok(Reply::ok())
 }
 
 async fn flushdb(client: &mut Client, args: &[Bytes]) -> CmdResult {
     check_mode(args)?;
-    keyspace::flush(client.db()).await;
+    client.db().flush();
     Ok(Reply::ok())
 }

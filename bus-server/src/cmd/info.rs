@@ -168,7 +168,7 @@ fn stats(shared: &Shared) -> Vec<(String, String)> {
 async fn keyspace_lines(shared: &Shared) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     for (index, db) in shared.databases.iter().enumerate() {
-        let (keys, expires, average) = keyspace::summary(db).await;
+        let (keys, expires, average) = keyspace::summary(db);
         if keys > 0 {
             lines.push(field(
                 &format!("db{index}"),

@@ -3,12 +3,19 @@
 //! runs in between, and answers their replies in an array. A command refused while queueing (unknown, wrong
 //! arity) makes EXEC answer `EXECABORT`.
 //!
-//! WATCH needs per-key versions that bus-memory does not keep yet: it answers an error rather than pretend.
+//! WATCH takes bus-memory's key versions ([`KeyWatch`](bus_memory::KeyWatch)): EXEC answers a null array, and
+//! runs nothing, when a watched key was touched since (written, deleted, expired, renamed, flushed while it
+//! existed: what Redis 7.0 counts, see bus-memory's `transaction` module), checked under the exclusive lock.
+//! EXECABORT wins over a touched key, and both EXEC and DISCARD forget the watches, as in Redis.
+//!
+//! While EXEC runs, bus-memory holds back the serving of blocked readers (`hold_wakeups`, on every database) and
+//! serves them at the end from what the keys then hold, as Redis serves them after the transaction: `MULTI;
+//! XADD s …; DEL s; EXEC` wakes no reader of `s`.
 
 use bytes::Bytes;
 
 use crate::client::{Client, Multi};
-use crate::command::{CmdResult, CommandSpec, KeySpec, Lock, doc, handler, lookup};
+use crate::command::{CmdResult, CommandSpec, KeySpec, Lock, doc, existing_topic, handler, lookup};
 use crate::dispatch;
 use crate::resp::Reply;
 
@@ -68,8 +75,7 @@ pub(crate) const WATCH: CommandSpec = CommandSpec::new(
     ),
     handler!(watch),
 )
-.keys((1, -1, 1), &[KeySpec::all(&["RO"])])
-.lock(Lock::None);
+.keys((1, -1, 1), &[KeySpec::all(&["RO"])]);
 
 pub(crate) const UNWATCH: CommandSpec = CommandSpec::new(
     "unwatch",
@@ -81,8 +87,10 @@ pub(crate) const UNWATCH: CommandSpec = CommandSpec::new(
 )
 .lock(Lock::None);
 
+/// Ends the transaction (and forgets the watches, as Redis's `discardTransaction`).
 fn leave_multi(client: &mut Client) -> Option<Multi> {
     client.handle.update(|meta| meta.multi = -1);
+    client.watched.clear();
     client.multi.take()
 }
 
@@ -96,6 +104,11 @@ async fn multi(client: &mut Client, _args: &[Bytes]) -> CmdResult {
 }
 
 async fn exec(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    if client.multi.is_none() {
+        return Err(Reply::error("ERR EXEC without MULTI"));
+    }
+    // Checked, then dropped, whatever EXEC answers.
+    let watched = std::mem::take(&mut client.watched);
     let Some(multi) = leave_multi(client) else {
         return Err(Reply::error("ERR EXEC without MULTI"));
     };
@@ -104,7 +117,12 @@ async fn exec(client: &mut Client, _args: &[Bytes]) -> CmdResult {
             "EXECABORT Transaction discarded because of previous errors.",
         ));
     }
+    if watched.iter().any(bus_memory::KeyWatch::is_touched) {
+        return Ok(Reply::NullArray);
+    }
+    drop(watched);
     // The exclusive lock is held by the dispatcher for EXEC: the queued commands run without taking it again.
+    let holds: Vec<_> = client.shared.databases.iter().map(|db| db.hold_wakeups()).collect();
     client.in_exec = true;
     let mut replies = Vec::with_capacity(multi.queued.len());
     for args in &multi.queued {
@@ -115,6 +133,7 @@ async fn exec(client: &mut Client, _args: &[Bytes]) -> CmdResult {
         replies.push(reply);
     }
     client.in_exec = false;
+    drop(holds);
     Ok(Reply::Array(replies))
 }
 
@@ -125,15 +144,21 @@ async fn discard(client: &mut Client, _args: &[Bytes]) -> CmdResult {
     }
 }
 
-async fn watch(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+async fn watch(client: &mut Client, args: &[Bytes]) -> CmdResult {
     if client.multi.is_some() {
         return Err(Reply::error("ERR WATCH inside MULTI is not allowed"));
     }
-    Err(Reply::error(
-        "ERR WATCH is not supported by bus serve yet (bus-memory keeps no key versions)",
-    ))
+    for key in &args[1..] {
+        // A key bus-memory cannot name can never exist, so it can never be touched.
+        if let Some(topic) = existing_topic(key) {
+            let watch = client.db().watch(&topic);
+            client.watched.push(watch);
+        }
+    }
+    Ok(Reply::ok())
 }
 
-async fn unwatch(_client: &mut Client, _args: &[Bytes]) -> CmdResult {
+async fn unwatch(client: &mut Client, _args: &[Bytes]) -> CmdResult {
+    client.watched.clear();
     Ok(Reply::ok())
 }

@@ -1,11 +1,12 @@
-//! `TTL key` and `PTTL key`: the time a key has left, in seconds (rounded) or milliseconds; -1 without a
-//! deadline, -2 for a missing key.
+//! `TTL key` and `PTTL key`: the time a key has left, in seconds (rounded) or milliseconds; `EXPIRETIME key` and
+//! `PEXPIRETIME key`: its deadline, as a Unix time in seconds (rounded) or milliseconds; all -1 without a
+//! deadline, -2 for a missing key (seconds rounded to the nearest, as Redis rounds them).
 
+use bus_memory::{KeyDeadline, KeyTtl};
 use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler};
-use crate::keyspace;
 use crate::resp::Reply;
 
 const KEYS: &[KeySpec] = &[KeySpec::first(&["RO", "access"])];
@@ -39,24 +40,55 @@ pub(crate) const PTTL: CommandSpec = CommandSpec::new(
 .tips(TIPS);
 
 async fn ttl(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    // Redis rounds to the nearest second.
-    time_left(client, &args[1], |ms| (ms + 500) / 1000).await
+    Ok(Reply::Integer(time_left(client, &args[1]).ttl_reply()))
 }
 
 async fn pttl(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    time_left(client, &args[1], |ms| ms).await
+    Ok(Reply::Integer(time_left(client, &args[1]).pttl_reply()))
 }
 
-async fn time_left(client: &mut Client, key: &[u8], scale: fn(i64) -> i64) -> CmdResult {
-    let Some(topic) = existing_topic(key) else {
-        return Ok(Reply::Integer(-2));
-    };
-    let db = client.db();
-    if !keyspace::exists(db, &topic).await {
-        return Ok(Reply::Integer(-2));
-    }
-    Ok(Reply::Integer(match keyspace::ttl(db, &topic).await {
-        Some(left) => scale(i64::try_from(left.as_millis()).unwrap_or(i64::MAX)),
-        None => -1,
-    }))
+pub(crate) const EXPIRETIME: CommandSpec = CommandSpec::new(
+    "expiretime",
+    2,
+    &["readonly", "fast"],
+    &["@keyspace", "@read", "@fast"],
+    doc(
+        "Answers a key's deadline as a Unix time in seconds.",
+        "7.0.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(expiretime),
+)
+.keys((1, 1, 1), KEYS);
+
+pub(crate) const PEXPIRETIME: CommandSpec = CommandSpec::new(
+    "pexpiretime",
+    2,
+    &["readonly", "fast"],
+    &["@keyspace", "@read", "@fast"],
+    doc(
+        "Answers a key's deadline as a Unix time in milliseconds.",
+        "7.0.0",
+        "generic",
+        "O(1)",
+    ),
+    handler!(pexpiretime),
+)
+.keys((1, 1, 1), KEYS);
+
+async fn expiretime(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    Ok(Reply::Integer(deadline(client, &args[1]).expiretime_reply()))
+}
+
+async fn pexpiretime(client: &mut Client, args: &[Bytes]) -> CmdResult {
+    Ok(Reply::Integer(deadline(client, &args[1]).pexpiretime_reply()))
+}
+
+fn deadline(client: &Client, key: &[u8]) -> KeyDeadline {
+    existing_topic(key).map_or(KeyDeadline::Missing, |topic| client.db().deadline(&topic))
+}
+
+fn time_left(client: &Client, key: &[u8]) -> KeyTtl {
+    existing_topic(key).map_or(KeyTtl::Missing, |topic| client.db().pttl(&topic))
 }

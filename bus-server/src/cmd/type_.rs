@@ -1,10 +1,9 @@
-//! `TYPE key`: `stream`, or `none` for a missing key (streams are the only type bus-memory holds yet).
+//! `TYPE key`: `string`, `list`, `set`, `hash` or `stream`, or `none` for a missing key.
 
 use bytes::Bytes;
 
 use crate::client::Client;
 use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler};
-use crate::keyspace;
 use crate::resp::Reply;
 
 pub(crate) const SPEC: CommandSpec = CommandSpec::new(
@@ -18,9 +17,6 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 .keys((1, 1, 1), &[KeySpec::first(&["RO"])]);
 
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    let exists = match existing_topic(&args[1]) {
-        Some(topic) => keyspace::exists(client.db(), &topic).await,
-        None => false,
-    };
-    Ok(Reply::simple(if exists { "stream" } else { "none" }))
+    let kind = existing_topic(&args[1]).and_then(|topic| client.db().key_type(&topic));
+    Ok(Reply::simple(kind.map_or("none", |kind| kind.as_str())))
 }

@@ -161,7 +161,8 @@ async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
     let wait = async {
         if request.cursors.is_empty() {
             if !block.is_zero() {
-                tokio::time::sleep(block).await;
+                // On the databases' clock, so a controllable clock times it out too.
+                db.clock().sleep(block).await;
             } else {
                 std::future::pending::<()>().await;
             }

@@ -21,6 +21,7 @@ use crate::resp::Reply;
 
 /// Every command of the server.
 pub(crate) static COMMANDS: &[&CommandSpec] = &[
+    &cmd::append::SPEC,
     &cmd::auth::SPEC,
     &cmd::client::SPEC,
     &cmd::command::SPEC,
@@ -32,25 +33,53 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::echo::SPEC,
     &cmd::exists::SPEC,
     &cmd::expire::EXPIRE,
+    &cmd::expire::EXPIREAT,
     &cmd::expire::PEXPIRE,
+    &cmd::expire::PEXPIREAT,
     &cmd::flush::FLUSHALL,
     &cmd::flush::FLUSHDB,
     &cmd::function::SPEC,
+    &cmd::get::SPEC,
+    &cmd::hdel::SPEC,
     &cmd::hello::SPEC,
+    &cmd::hget::SPEC,
+    &cmd::hgetall::SPEC,
+    &cmd::hlen::SPEC,
+    &cmd::hset::SPEC,
+    &cmd::incr::SPEC,
     &cmd::info::SPEC,
     &cmd::keys::SPEC,
-    &cmd::multi::MULTI,
-    &cmd::multi::EXEC,
+    &cmd::llen::SPEC,
+    &cmd::lrange::SPEC,
     &cmd::multi::DISCARD,
-    &cmd::multi::WATCH,
+    &cmd::multi::EXEC,
+    &cmd::multi::MULTI,
     &cmd::multi::UNWATCH,
+    &cmd::multi::WATCH,
     &cmd::persist::SPEC,
     &cmd::ping::SPEC,
+    &cmd::pop::LPOP,
+    &cmd::pop::RPOP,
+    &cmd::push::LPUSH,
+    &cmd::push::RPUSH,
     &cmd::quit::SPEC,
+    &cmd::rename::RENAME,
+    &cmd::rename::RENAMENX,
+    &cmd::sadd::SPEC,
     &cmd::scan::SPEC,
+    &cmd::scard::SPEC,
     &cmd::select::SPEC,
-    &cmd::ttl::TTL,
+    &cmd::set::SPEC,
+    &cmd::setex::PSETEX,
+    &cmd::setex::SETEX,
+    &cmd::sismember::SPEC,
+    &cmd::smembers::SPEC,
+    &cmd::srem::SPEC,
     &cmd::ttl::PTTL,
+    &cmd::time::SPEC,
+    &cmd::ttl::EXPIRETIME,
+    &cmd::ttl::PEXPIRETIME,
+    &cmd::ttl::TTL,
     &cmd::type_::SPEC,
     &cmd::xadd::SPEC,
     &cmd::xdel::SPEC,
@@ -61,12 +90,18 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::xtrim::SPEC,
 ];
 
-/// The command of this name (any case).
+/// This server's extension commands, which exist only when enabled (`BUS.CLOCK`: with the controllable clock).
+pub(crate) static EXTENSIONS: &[&CommandSpec] = &[&cmd::clock::SPEC];
+
+/// The commands a server has: Redis's, plus the extensions when it enables them.
+pub(crate) fn table(extensions: bool) -> impl Iterator<Item = &'static CommandSpec> {
+    let extensions: &[&CommandSpec] = if extensions { EXTENSIONS } else { &[] };
+    COMMANDS.iter().chain(extensions).copied()
+}
+
+/// The command of this name (any case), extensions included: the dispatcher refuses a disabled one.
 pub(crate) fn find(name: &[u8]) -> Option<&'static CommandSpec> {
-    COMMANDS
-        .iter()
-        .copied()
-        .find(|spec| spec.name.as_bytes().eq_ignore_ascii_case(name))
+    table(true).find(|spec| spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The command a request runs and its full name (`client|setname`), or Redis's unknown command or unknown

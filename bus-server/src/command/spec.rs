@@ -87,6 +87,14 @@ impl KeySpec {
         }
     }
 
+    /// The key at argument `index`.
+    pub(crate) const fn at(index: i64, flags: &'static [&'static str]) -> KeySpec {
+        KeySpec {
+            begin: BeginSearch::Index(index),
+            ..KeySpec::first(flags)
+        }
+    }
+
     /// Every argument from 1 on is a key.
     pub(crate) const fn all(flags: &'static [&'static str]) -> KeySpec {
         KeySpec {

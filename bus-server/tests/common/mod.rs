@@ -228,10 +228,11 @@ impl Pair {
         Pair::start_with(test, ServerConfig::new(), &[]).await
     }
 
-    /// Both servers, configured alike by the caller.
+    /// Both servers, configured alike by the caller; both lay out stream nodes by 100 entries whatever their
+    /// size (`stream-node-max-bytes 0`, as [`RealRedis::start`] starts Redis).
     pub async fn start_with(test: &str, config: ServerConfig, redis_args: &[&str]) -> Option<Pair> {
         let redis = RealRedis::start(test, redis_args)?;
-        let server = bus(config).await;
+        let server = bus(config.node_layout(bus_server::NodeLayout::HUNDRED_ENTRIES)).await;
         let bus_conn = Raw::tcp(&server).await;
         let redis_conn = Raw::unix(&redis.socket).await;
         Some(Pair {
@@ -304,3 +305,40 @@ pub fn mask_id(reply: &[u8]) -> String {
         None => text,
     }
 }
+
+/// The bulk strings of a reply, as a set (for replies in no particular order: KEYS, SCAN).
+pub fn bulk_set(reply: Vec<u8>) -> std::collections::BTreeSet<String> {
+    let text = String::from_utf8(reply).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    lines
+        .windows(2)
+        .filter(|pair| pair[0].starts_with('$'))
+        .map(|pair| pair[1].to_owned())
+        .collect()
+}
+
+/// Waits until INFO reports this many blocked clients.
+pub async fn wait_blocked(conn: &mut Raw, count: usize) {
+    for _ in 0..500 {
+        let info = String::from_utf8(conn.cmd(&["INFO", "clients"]).await).unwrap();
+        if info.contains(&format!("blocked_clients:{count}\r\n")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never saw {count} blocked clients");
+}
+
+impl Pair {
+    /// Sends a blocking command on a reader of each server and waits until both servers count one blocked client.
+    pub async fn block_both(&mut self, bus_reader: &mut Raw, redis_reader: &mut Raw, args: &[&[u8]]) {
+        for reader in [bus_reader, redis_reader] {
+            reader.send_command(args).await;
+        }
+        wait_blocked(&mut self.bus_conn, 1).await;
+        wait_blocked(&mut self.redis_conn, 1).await;
+    }
+}
+
+/// `XREAD BLOCK 0 STREAMS s $`.
+pub const XREAD_S: &[&[u8]] = &[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"];
