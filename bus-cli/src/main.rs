@@ -66,11 +66,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
+    // `bus serve` runs on one thread with a FIFO scheduler, as Redis serves its clients: commands that two
+    // clients send one after the other run in that order (the multi-thread scheduler runs the connection woken
+    // last first, from its LIFO slot, which could run them reversed).
+    let mut builder = if matches!(cli.command, Top::Serve(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(1);
+        builder
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             print_line(&bus_command::error_parts_json(

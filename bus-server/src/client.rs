@@ -116,6 +116,42 @@ impl Client {
     }
 }
 
+/// Polls a future once: its output if it is ready at once, `Pending` otherwise (the future keeps its state,
+/// e.g. a blocking read registered as blocked, and is awaited later).
+pub(crate) async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx))).await
+}
+
+impl Client {
+    /// Runs a blocking bus-memory read that `unblocker` can release, as [`Client::wait_unblockable`] does, but
+    /// without dropping it: `CLIENT UNBLOCK` (or the shutdown) is passed on to the read, which then returns as
+    /// timed out or fails with `UNBLOCKED`, unless an append served it at the same instant, in which case it
+    /// returns that batch. Group reads wait this way, so no entry is delivered to a read that is then dropped.
+    pub(crate) async fn wait_released<T>(
+        &self,
+        unblocker: &bus_memory::Unblocker,
+        wait: impl std::future::Future<Output = T>,
+    ) -> T {
+        let released = self.handle.block();
+        tokio::pin!(wait);
+        let done = tokio::select! {
+            // The read first: polled once, it is registered (and the unblocker armed) before a release is seen.
+            biased;
+            done = &mut wait => done,
+            how = released => {
+                let mode = match how {
+                    Ok(crate::clients::Unblock::Timeout) => bus_memory::UnblockMode::Timeout,
+                    Ok(crate::clients::Unblock::Error) | Err(_) => bus_memory::UnblockMode::Error,
+                };
+                unblocker.unblock(mode);
+                wait.await
+            }
+        };
+        self.handle.unblocked();
+        done
+    }
+}
+
 /// Serves one connection until the client leaves, breaks the protocol, or the server shuts down.
 pub(crate) async fn serve<S>(stream: S, mut client: Client, mut shutdown: watch::Receiver<bool>)
 where
@@ -147,8 +183,9 @@ where
                 }
                 Ok(None) => break,
                 Err(err) => {
-                    Reply::error(err.message()).encode(client.protocol, &mut output);
-                    client.shared.stats.count_error();
+                    let reply = Reply::error(err.message());
+                    reply.encode(client.protocol, &mut output);
+                    client.shared.stats.count_reply(&reply);
                     flush(&mut writer, &mut output).await;
                     return;
                 }

@@ -38,7 +38,10 @@ pub(crate) async fn execute(client: &mut Client, args: Vec<Bytes>) -> Option<Rep
             if let Some(multi) = client.multi.as_mut() {
                 multi.dirty = true;
             }
-            client.shared.stats.count_error();
+            client.shared.stats.count_reply(&reply);
+            if let Ok((_, full_name)) = lookup(&args) {
+                client.shared.stats.count_call(&full_name, 0, true, false);
+            }
             return Some(reply);
         }
     };
@@ -96,10 +99,14 @@ pub(crate) async fn call(client: &mut Client, spec: &'static CommandSpec, args: 
     };
     client.shared.stats.count_command();
     let full_name = crate::command::full_name(args, spec);
-    client.handle.update(|meta| meta.last_command = full_name);
+    client.handle.update(|meta| meta.last_command.clone_from(&full_name));
+    let started = std::time::Instant::now();
     let reply = handler(client, args).await;
-    if reply.is_error() {
-        client.shared.stats.count_error();
-    }
+    let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    client
+        .shared
+        .stats
+        .count_call(&full_name, usec, false, reply.is_error());
+    client.shared.stats.count_reply(&reply);
     reply
 }

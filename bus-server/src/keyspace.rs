@@ -8,11 +8,6 @@ use crate::client::Client;
 use crate::command::existing_topic;
 use crate::resp::Reply;
 
-/// Whether the key exists, whatever its type (an empty stream counts, as after `XGROUP CREATE … MKSTREAM`).
-pub(crate) async fn exists(db: &MemoryBackend, topic: &Topic) -> bool {
-    db.key_type(topic).is_some()
-}
-
 /// The keys among the arguments that bus-memory can name (any other key cannot exist), in order.
 pub(crate) fn existing_topics(args: &[Bytes]) -> Vec<Topic> {
     args.iter().filter_map(|key| existing_topic(key)).collect()

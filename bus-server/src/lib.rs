@@ -74,15 +74,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Blocking reads
+//! Blocking reads (XREAD, XREADGROUP) are served or registered as blocked while the command still holds the
+//! server-wide lock, so another client's command cannot come in between; group reads are released through
+//! bus-memory's `Unblocker`, so an entry handed to a reader is never lost. Commands sent by different clients
+//! run in the order the runtime wakes their connections: `bus serve` runs on a single-thread (FIFO)
+//! runtime, as Redis serves its clients in arrival order.
+//!
 //! # Differences from Redis 7.0.15
-//! - Keys are bus-memory topics: a key with white space, control characters or braces, or over 1024 bytes,
-//!   cannot be stored (reads see it missing, writes answer an error saying so).
+//! - Keys are bus-memory topics ([`bus_core::Topic::from_redis_key`]): any UTF-8 name Redis accepts
+//!   (`mystream{t}`, names with spaces, the empty name), but a key that is not UTF-8 cannot be stored (reads
+//!   see it missing, writes answer an error saying so).
 //! - Sorted sets, and the commands of the other types not listed above, do not exist (unknown command).
 //! - KEYS lists keys sorted, SMEMBERS sets in insertion order (intsets in numeric order, as Redis), HGETALL
 //!   hashes in field order; Redis's hash-table orders are unspecified. SCAN's cursor is a hash of the next key,
 //!   not Redis's table cursor (a cursor from Redis means nothing here, and the reverse).
 //! - APPEND does not refuse a string growing past `proto-max-bulk-len` (Redis: `string exceeds maximum allowed
 //!   size`); every argument is bounded by that limit already.
+//! - XCLAIM with no id (only options after min-idle-time) answers an empty array as Redis does, but does not
+//!   apply its LASTID (bus-memory raises a group's last id only within a claim).
 //! - `COMMAND COUNT` and `COMMAND DOCS` cover the commands this server has; DOCS has no argument trees.
 
 mod auth;

@@ -23,12 +23,63 @@ pub(crate) struct Stats {
     pub(crate) commands_processed: AtomicU64,
     pub(crate) rejected_connections: AtomicU64,
     pub(crate) error_replies: AtomicU64,
+    /// Error replies by their code (the first word: `ERR`, `NOGROUP`, …), for `INFO errorstats`.
+    pub(crate) error_codes: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Per command (full name, `xgroup|create`), for `INFO commandstats`.
+    pub(crate) commands: std::sync::Mutex<std::collections::BTreeMap<String, CommandStat>>,
+}
+
+/// One command's line of `INFO commandstats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CommandStat {
+    pub(crate) calls: u64,
+    pub(crate) usec: u64,
+    /// Refused before running (arity, authentication).
+    pub(crate) rejected: u64,
+    /// Ran and answered an error.
+    pub(crate) failed: u64,
 }
 
 impl Stats {
-    /// Counts an error reply (`total_error_replies`).
-    pub(crate) fn count_error(&self) {
+    /// Counts an error reply (`total_error_replies`, and its code's `errorstat_<CODE>`).
+    pub(crate) fn count_error(&self, text: &[u8]) {
         self.error_replies.fetch_add(1, Ordering::Relaxed);
+        let code = text.split(|&b| b == b' ').next().unwrap_or_default();
+        let code = String::from_utf8_lossy(code).into_owned();
+        *self.error_codes_locked().entry(code).or_insert(0) += 1;
+    }
+
+    /// Counts a reply if it is an error.
+    pub(crate) fn count_reply(&self, reply: &crate::resp::Reply) {
+        if let crate::resp::Reply::Error(text) = reply {
+            self.count_error(text);
+        }
+    }
+
+    /// Records a command's run (`rejected`: refused before running; otherwise it ran for `usec` and `failed`
+    /// or not).
+    pub(crate) fn count_call(&self, name: &str, usec: u64, rejected: bool, failed: bool) {
+        let mut commands = self.commands_locked();
+        let stat = commands.entry(name.to_owned()).or_default();
+        if rejected {
+            stat.rejected += 1;
+            return;
+        }
+        stat.calls += 1;
+        stat.usec = stat.usec.saturating_add(usec);
+        stat.failed += u64::from(failed);
+    }
+
+    /// The commands counted so far, by name.
+    pub(crate) fn commands_locked(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, CommandStat>> {
+        self.commands.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The error codes counted so far, by name.
+    pub(crate) fn error_codes_locked(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, u64>> {
+        self.error_codes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Counts a command run (`total_commands_processed`).
@@ -56,6 +107,8 @@ impl Stats {
         ] {
             counter.store(0, Ordering::Relaxed);
         }
+        self.error_codes_locked().clear();
+        self.commands_locked().clear();
     }
 
     /// A counter's value.

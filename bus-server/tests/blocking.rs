@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PROTOCOLS, Pair, Raw, XREAD_S, hello, wait_blocked};
+use common::{PROTOCOLS, Pair, Raw, XREAD_S, client_id, hello, wait_blocked};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xread_parses_and_answers_like_redis() {
@@ -51,10 +51,6 @@ async fn xread_parses_and_answers_like_redis() {
         ])
         .await;
     }
-}
-
-fn client_id(reply: &[u8]) -> String {
-    String::from_utf8_lossy(reply).trim_start_matches(':').trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

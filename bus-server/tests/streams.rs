@@ -191,3 +191,32 @@ async fn binary_fields_round_trip() {
     }
     pair.check(&["XRANGE", "s", "-", "+"]).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_utf8_key_and_the_node_layout_setting() {
+    let Some(mut pair) = Pair::start("any_utf8_key_and_the_node_layout_setting").await else {
+        return;
+    };
+    pair.script(&[
+        // Keys Topic::new refuses are keys like any other.
+        &["XADD", "mystream{t}", "1-1", "f", "v"],
+        &["XADD", "with space", "1-1", "f", "v"],
+        &["XADD", "", "1-1", "f", "v"],
+        &["XRANGE", "mystream{t}", "-", "+"],
+        &["XLEN", "with space"],
+        &["XREAD", "STREAMS", "", "0"],
+        &["DEL", "mystream{t}", "with space", ""],
+        // Two entries per node from now on: an approximate trim then removes whole nodes of two.
+        &["CONFIG", "SET", "stream-node-max-entries", "2"],
+        &["XADD", "s", "1-1", "f", "v"],
+        &["XADD", "s", "2-1", "f", "v"],
+        &["XADD", "s", "3-1", "f", "v"],
+        &["XADD", "s", "4-1", "f", "v"],
+        &["XADD", "s", "5-1", "f", "v"],
+        &["XINFO", "STREAM", "s"],
+        &["XTRIM", "s", "MAXLEN", "~", "1"],
+        &["XLEN", "s"],
+        &["CONFIG", "SET", "stream-node-max-entries", "100"],
+    ])
+    .await;
+}

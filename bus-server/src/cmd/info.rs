@@ -50,7 +50,12 @@ async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
     for arg in &args[1..] {
         let arg = String::from_utf8_lossy(arg).to_ascii_lowercase();
         match arg.as_str() {
-            "default" | "all" | "everything" => wanted.extend(DEFAULT),
+            "default" => wanted.extend(DEFAULT),
+            "all" | "everything" => {
+                wanted.extend(DEFAULT);
+                wanted.push("commandstats");
+            }
+            "commandstats" => wanted.push("commandstats"),
             other => {
                 if let Some(section) = DEFAULT.iter().find(|section| **section == other) {
                     wanted.push(section);
@@ -59,7 +64,16 @@ async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
         }
     }
     let mut sections = Vec::new();
-    for section in DEFAULT.iter().filter(|section| wanted.contains(section)) {
+    // Redis prints commandstats after stats, but only when asked for it.
+    let mut order: Vec<&str> = Vec::with_capacity(DEFAULT.len() + 1);
+    for section in DEFAULT {
+        order.push(section);
+        if section == "stats" {
+            order.push("commandstats");
+        }
+    }
+    order.retain(|section| wanted.contains(section));
+    for section in order {
         sections.push(render(&client.shared, section).await);
     }
     Ok(Reply::Verbatim(Bytes::from(sections.join("\r\n"))))
@@ -86,6 +100,13 @@ async fn render(shared: &Shared, section: &str) -> String {
         "cpu" => vec![field("used_cpu_sys", "0.000000"), field("used_cpu_user", "0.000000")],
         "cluster" => vec![field("cluster_enabled", 0)],
         "keyspace" => keyspace_lines(shared).await,
+        "commandstats" => command_lines(shared),
+        "errorstats" => shared
+            .stats
+            .error_codes_locked()
+            .iter()
+            .map(|(code, count)| field(&format!("errorstat_{code}"), format!("count={count}")))
+            .collect(),
         _ => Vec::new(),
     };
     let title = match section {
@@ -97,6 +118,28 @@ async fn render(shared: &Shared, section: &str) -> String {
         text.push_str(&format!("{name}:{value}\r\n"));
     }
     text
+}
+
+fn command_lines(shared: &Shared) -> Vec<(String, String)> {
+    let commands = shared.stats.commands_locked();
+    commands
+        .iter()
+        .map(|(name, stat)| {
+            #[allow(clippy::cast_precision_loss, reason = "a per-call average printed with two decimals")]
+            let per_call = if stat.calls == 0 {
+                0.0
+            } else {
+                stat.usec as f64 / stat.calls as f64
+            };
+            field(
+                &format!("cmdstat_{name}"),
+                format!(
+                    "calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                    stat.calls, stat.usec, stat.rejected, stat.failed
+                ),
+            )
+        })
+        .collect()
 }
 
 fn field(name: &str, value: impl ToString) -> (String, String) {

@@ -124,6 +124,13 @@ async fn exec(client: &mut Client, _args: &[Bytes]) -> CmdResult {
     // The exclusive lock is held by the dispatcher for EXEC: the queued commands run without taking it again.
     let holds: Vec<_> = client.shared.databases.iter().map(|db| db.hold_wakeups()).collect();
     client.in_exec = true;
+    // Blocked readers are served at the end, from what the keys then hold (as Redis serves them after EXEC).
+    let _held = client
+        .shared
+        .databases
+        .iter()
+        .map(|db| db.hold_wakeups())
+        .collect::<Vec<_>>();
     let mut replies = Vec::with_capacity(multi.queued.len());
     for args in &multi.queued {
         let reply = match lookup(args) {

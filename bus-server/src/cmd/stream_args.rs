@@ -1,11 +1,13 @@
 //! What the stream commands share: Redis 7.0's parser of XADD's and XTRIM's options
-//! (`streamParseAddOrTrimArgsOrReply`, same order of checks and texts), id arguments, and the reply shape of
+//! (`streamParseAddOrTrimArgsOrReply`, same order of checks and texts), id and interval arguments, the lookups
+//! of a stream key and a group in Redis's order (missing, WRONGTYPE, no such group), and the reply shape of
 //! entries.
 
-use bus_core::{AppendId, Entry, EntryId, Trim};
+use bus_core::{AppendId, Backend, Entry, EntryId, GroupEntry, RangeBound, ReadReply, Topic, Trim};
+use bus_memory::{KeyType, MemoryBackend};
 use bytes::Bytes;
 
-use crate::command::{integer, is, syntax_error};
+use crate::command::{CommandSpec, Handler, c_str, doc, existing_topic, integer, is, syntax_error};
 use crate::resp::Reply;
 
 /// The options of XADD (`xadd`) or XTRIM, and where XADD's id is.
@@ -23,13 +25,104 @@ fn error(text: &str) -> Reply {
 }
 
 /// The argument as text for bus-core's id parsers (bytes that are not UTF-8 are no id).
-fn utf8(arg: &[u8]) -> Result<&str, Reply> {
+pub(crate) fn utf8(arg: &[u8]) -> Result<&str, Reply> {
     std::str::from_utf8(arg).map_err(|_| Reply::from(bus_core::Error::invalid_id()))
 }
 
 /// A strict id (`ms` or `ms-seq`; no `-`, `+`, `*`), as `streamParseStrictIDOrReply` reads it.
 pub(crate) fn strict_id(arg: &[u8]) -> Result<EntryId, Reply> {
     Ok(EntryId::parse_strict(utf8(arg)?, 0)?)
+}
+
+/// The HELP subcommand of XGROUP and XINFO.
+pub(crate) const fn help_subcommand(run: Handler) -> CommandSpec {
+    CommandSpec::new(
+        "help",
+        2,
+        &["loading", "stale"],
+        &["@stream", "@slow"],
+        doc(
+            "Show helpful text about the different subcommands",
+            "5.0.0",
+            "stream",
+            "O(1)",
+        ),
+        run,
+    )
+}
+
+/// An interval bound (`-`, `+`, `ms[-seq]` or `(ms[-seq]`), as `streamParseIntervalIDOrReply` reads it, with
+/// the exclusive form resolved as Redis does right after parsing (`invalid start ID for the interval`).
+pub(crate) fn interval(arg: &[u8], start: bool) -> Result<RangeBound, Reply> {
+    let text = utf8(arg)?;
+    let parsed = if start {
+        RangeBound::parse_start(text)
+    } else {
+        RangeBound::parse_end(text)
+    }?;
+    if start {
+        parsed.resolve_start()?;
+    } else {
+        parsed.resolve_end()?;
+    }
+    Ok(parsed)
+}
+
+/// The stream at a key argument: `None` when the key is missing (or cannot be named here), `WRONGTYPE` when it
+/// holds another type, as Redis's `lookupKey` followed by `checkType`.
+pub(crate) fn stream_key(db: &MemoryBackend, arg: &[u8]) -> Result<Option<Topic>, Reply> {
+    let Some(topic) = existing_topic(arg) else {
+        return Ok(None);
+    };
+    match db.key_type(&topic) {
+        None => Ok(None),
+        Some(KeyType::Stream) => Ok(Some(topic)),
+        Some(_) => Err(Reply::from(bus_core::Error::WrongType {
+            topic: topic.as_str().to_owned(),
+        })),
+    }
+}
+
+/// Whether the stream has a group of this name (a name that is not UTF-8 names none).
+pub(crate) async fn has_group(db: &MemoryBackend, topic: &Topic, group: &[u8]) -> Result<bool, Reply> {
+    let Ok(group) = std::str::from_utf8(group) else {
+        return Ok(false);
+    };
+    Ok(db.groups_info(topic).await?.iter().any(|info| info.name == group))
+}
+
+/// The stream at `key` if it has the group, else `NOGROUP No such key '<key>' or consumer group '<group>'`
+/// followed by `suffix` (XPENDING, XCLAIM, XAUTOCLAIM; XREADGROUP adds its own words).
+pub(crate) async fn stream_with_group(
+    db: &MemoryBackend,
+    key: &[u8],
+    group: &[u8],
+    suffix: &str,
+) -> Result<Topic, Reply> {
+    if let Some(topic) = stream_key(db, key)?
+        && has_group(db, &topic, group).await?
+    {
+        return Ok(topic);
+    }
+    Err(Reply::error(format!(
+        "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
+        c_str(key, usize::MAX),
+        c_str(group, usize::MAX)
+    )))
+}
+
+/// `NOGROUP No such consumer group '<group>' for key name '<key>'` (XGROUP, XINFO CONSUMERS).
+pub(crate) fn no_such_group(key: &[u8], group: &[u8]) -> Reply {
+    Reply::error(format!(
+        "NOGROUP No such consumer group '{}' for key name '{}'",
+        c_str(group, usize::MAX),
+        c_str(key, usize::MAX)
+    ))
+}
+
+/// A group or consumer name argument as bus-memory names it (bytes that are not UTF-8 replaced).
+pub(crate) fn name(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).into_owned()
 }
 
 /// Parses from argument 2 on, as Redis does for XADD (`xadd`) and XTRIM.
@@ -134,4 +227,41 @@ pub(crate) fn entry_reply(entry: &Entry) -> Reply {
 /// A list of entries.
 pub(crate) fn entries_reply(entries: &[Entry]) -> Reply {
     Reply::Array(entries.iter().map(entry_reply).collect())
+}
+
+/// A list of ids.
+pub(crate) fn ids_reply(ids: &[EntryId]) -> Reply {
+    Reply::Array(ids.iter().copied().map(id_reply).collect())
+}
+
+/// A group read's entry: an entry, or `[id, nil]` for a pending entry deleted since its delivery.
+pub(crate) fn group_entry_reply(entry: &GroupEntry) -> Reply {
+    match entry {
+        GroupEntry::Present(entry) => entry_reply(entry),
+        GroupEntry::Deleted(id) => Reply::Array(vec![id_reply(*id), Reply::NullArray]),
+    }
+}
+
+/// A read's reply (XREAD, XREADGROUP): a map of key to entries (RESP2: an array of `[key, entries]`), or a
+/// null array when nothing came.
+pub(crate) fn streams_reply<E>(read: ReadReply<E>, entry: fn(&E) -> Reply) -> Reply {
+    match read {
+        ReadReply::Topics(topics) if !topics.is_empty() => Reply::Pairs(
+            topics
+                .into_iter()
+                .map(|topic| {
+                    (
+                        Reply::bulk(Bytes::copy_from_slice(topic.topic.as_str().as_bytes())),
+                        Reply::Array(topic.entries.iter().map(entry).collect()),
+                    )
+                })
+                .collect(),
+        ),
+        _ => Reply::NullArray,
+    }
+}
+
+/// A count as an integer reply.
+pub(crate) fn count_reply(count: u64) -> Reply {
+    Reply::Integer(i64::try_from(count).unwrap_or(i64::MAX))
 }

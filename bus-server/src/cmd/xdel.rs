@@ -5,9 +5,8 @@ use bus_core::Backend;
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::cmd::stream_args::strict_id;
-use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler};
-use crate::keyspace;
+use crate::cmd::stream_args::{stream_key, strict_id};
+use crate::command::{CmdResult, CommandSpec, KeySpec, doc, handler};
 use crate::resp::Reply;
 
 pub(crate) const SPEC: CommandSpec = CommandSpec::new(
@@ -26,13 +25,10 @@ pub(crate) const SPEC: CommandSpec = CommandSpec::new(
 .keys((1, 1, 1), &[KeySpec::first(&["RW", "delete"])]);
 
 async fn run(client: &mut Client, args: &[Bytes]) -> CmdResult {
-    let Some(topic) = existing_topic(&args[1]) else {
+    let db = client.db();
+    let Some(topic) = stream_key(db, &args[1])? else {
         return Ok(Reply::Integer(0));
     };
-    let db = client.db();
-    if !keyspace::exists(db, &topic).await {
-        return Ok(Reply::Integer(0));
-    }
     let ids = args[2..]
         .iter()
         .map(|id| strict_id(id))

@@ -2,13 +2,12 @@
 //! oldest or newest first. Checks in Redis's order: the start id (and its exclusive form), the end id, COUNT,
 //! then the key (missing: an empty array), then COUNT 0 (a null array).
 
-use bus_core::{Backend, RangeBound};
+use bus_core::Backend;
 use bytes::Bytes;
 
 use crate::client::Client;
-use crate::cmd::stream_args::entries_reply;
-use crate::command::{CmdResult, CommandSpec, KeySpec, doc, existing_topic, handler, integer, is, syntax_error};
-use crate::keyspace;
+use crate::cmd::stream_args::{entries_reply, interval, stream_key};
+use crate::command::{CmdResult, CommandSpec, KeySpec, doc, handler, integer, is, syntax_error};
 use crate::resp::Reply;
 
 const KEYS: &[KeySpec] = &[KeySpec::first(&["RO", "access"])];
@@ -52,23 +51,8 @@ async fn xrevrange(client: &mut Client, args: &[Bytes]) -> CmdResult {
     range(client, args, &args[3], &args[2], true).await
 }
 
-fn bound(arg: &[u8], start: bool) -> Result<RangeBound, Reply> {
-    let text = std::str::from_utf8(arg).map_err(|_| Reply::from(bus_core::Error::invalid_id()))?;
-    let parsed = if start {
-        RangeBound::parse_start(text)
-    } else {
-        RangeBound::parse_end(text)
-    }?;
-    if start {
-        parsed.resolve_start()?;
-    } else {
-        parsed.resolve_end()?;
-    }
-    Ok(parsed)
-}
-
 async fn range(client: &mut Client, args: &[Bytes], start: &[u8], end: &[u8], reverse: bool) -> CmdResult {
-    let (start, end) = (bound(start, true)?, bound(end, false)?);
+    let (start, end) = (interval(start, true)?, interval(end, false)?);
     let mut count = None;
     let mut options = args[4..].iter();
     while let Some(option) = options.next() {
@@ -77,17 +61,12 @@ async fn range(client: &mut Client, args: &[Bytes], start: &[u8], end: &[u8], re
             _ => return Err(syntax_error()),
         }
     }
-    let Some(topic) = existing_topic(&args[1]) else {
+    let db = client.db();
+    let Some(topic) = stream_key(db, &args[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let db = client.db();
     if count == Some(0) {
-        let exists = keyspace::exists(db, &topic).await;
-        return Ok(if exists {
-            Reply::NullArray
-        } else {
-            Reply::Array(Vec::new())
-        });
+        return Ok(Reply::NullArray);
     }
     let entries = if reverse {
         db.rev_range(&topic, end, start, count).await?

@@ -87,19 +87,18 @@ pub(crate) fn text(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).into_owned()
 }
 
-/// The stream key of an argument.
+/// The key of an argument, as bus-memory names it ([`Topic::from_redis_key`]: any UTF-8 text Redis accepts,
+/// braces, white space and the empty name included).
 ///
-/// bus-memory names keys with [`Topic`], which refuses white space, control characters, braces and names over
-/// 1024 bytes, where Redis accepts any bytes. Such a key cannot exist here: reads treat it as missing, and
-/// writes answer this error instead of creating it.
+/// Keys that are not UTF-8 cannot be named (bus-memory's topics are text): such a key cannot exist here, reads
+/// treat it as missing and writes answer this error instead of creating it.
 pub(crate) fn topic(arg: &[u8]) -> Result<Topic, Reply> {
     std::str::from_utf8(arg)
         .ok()
-        .and_then(|name| Topic::new(name).ok())
+        .and_then(|name| Topic::from_redis_key(name).ok())
         .ok_or_else(|| {
             Reply::error(format!(
-                "ERR bus serve cannot store the key '{}': keys must be 1 to 1024 bytes of UTF-8 without white space, \
-                 control characters or braces",
+                "ERR bus serve cannot store the key '{}': keys must be UTF-8 text",
                 c_str(arg, 128)
             ))
         })
@@ -108,6 +107,22 @@ pub(crate) fn topic(arg: &[u8]) -> Result<Topic, Reply> {
 /// The key if bus-memory can hold it, `None` for a key that therefore cannot exist.
 pub(crate) fn existing_topic(arg: &[u8]) -> Option<Topic> {
     topic(arg).ok()
+}
+
+/// The reply of `<COMMAND> HELP` (Redis's `addReplyHelp`): a status line naming the command in upper case, the
+/// command's own lines, then the lines of HELP itself.
+pub(crate) fn help_reply(args: &[Bytes], lines: &[&'static str]) -> Reply {
+    let name = args
+        .first()
+        .map_or_else(String::new, |name| c_str(name, usize::MAX).to_uppercase());
+    let mut items = Vec::with_capacity(lines.len() + 3);
+    items.push(Reply::Simple(Bytes::from(format!(
+        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))));
+    items.extend(lines.iter().map(|line| Reply::simple(line)));
+    items.push(Reply::simple("HELP"));
+    items.push(Reply::simple("    Prints this help."));
+    Reply::Array(items)
 }
 
 impl From<bus_core::Error> for Reply {

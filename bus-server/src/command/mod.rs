@@ -11,8 +11,8 @@ mod spec;
 use bytes::Bytes;
 
 pub(crate) use args::{
-    arity_error, c_str, existing_topic, integer, integer_or, is, subcommand_syntax_error, syntax_error, text, topic,
-    unknown_command, unknown_subcommand,
+    arity_error, c_str, existing_topic, help_reply, integer, integer_or, is, subcommand_syntax_error, syntax_error,
+    text, topic, unknown_command, unknown_subcommand,
 };
 pub(crate) use spec::{BeginSearch, BoxFuture, CmdResult, CommandSpec, FindKeys, Handler, KeySpec, Lock, doc, handler};
 
@@ -51,16 +51,16 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::keys::SPEC,
     &cmd::llen::SPEC,
     &cmd::lrange::SPEC,
-    &cmd::multi::DISCARD,
-    &cmd::multi::EXEC,
+    &cmd::push::LPUSH,
     &cmd::multi::MULTI,
+    &cmd::multi::EXEC,
+    &cmd::multi::DISCARD,
     &cmd::multi::UNWATCH,
     &cmd::multi::WATCH,
     &cmd::persist::SPEC,
     &cmd::ping::SPEC,
     &cmd::pop::LPOP,
     &cmd::pop::RPOP,
-    &cmd::push::LPUSH,
     &cmd::push::RPUSH,
     &cmd::quit::SPEC,
     &cmd::rename::RENAME,
@@ -75,18 +75,26 @@ pub(crate) static COMMANDS: &[&CommandSpec] = &[
     &cmd::sismember::SPEC,
     &cmd::smembers::SPEC,
     &cmd::srem::SPEC,
+    &cmd::ttl::TTL,
     &cmd::ttl::PTTL,
     &cmd::time::SPEC,
     &cmd::ttl::EXPIRETIME,
     &cmd::ttl::PEXPIRETIME,
-    &cmd::ttl::TTL,
     &cmd::type_::SPEC,
+    &cmd::xack::SPEC,
     &cmd::xadd::SPEC,
+    &cmd::xautoclaim::SPEC,
+    &cmd::xclaim::SPEC,
     &cmd::xdel::SPEC,
+    &cmd::xgroup::SPEC,
+    &cmd::xinfo::SPEC,
     &cmd::xlen::SPEC,
+    &cmd::xpending::SPEC,
     &cmd::xrange::XRANGE,
     &cmd::xrange::XREVRANGE,
     &cmd::xread::SPEC,
+    &cmd::xreadgroup::SPEC,
+    &cmd::xsetid::SPEC,
     &cmd::xtrim::SPEC,
 ];
 

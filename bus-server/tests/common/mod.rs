@@ -342,3 +342,8 @@ impl Pair {
 
 /// `XREAD BLOCK 0 STREAMS s $`.
 pub const XREAD_S: &[&[u8]] = &[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"];
+
+/// The id in a `CLIENT ID` reply.
+pub fn client_id(reply: &[u8]) -> String {
+    String::from_utf8_lossy(reply).trim_start_matches(':').trim().to_owned()
+}
