@@ -73,6 +73,8 @@
 //! - Keys are UTF-8 text ([`Topic`]); Redis's binary keys that are not UTF-8 cannot be named. Values of strings,
 //!   lists, sets and hashes are binary.
 //! - Sorted sets are not emulated.
+//! - [`append_string`](MemoryBackend::append_string) does not refuse a string growing past 512 MB (Redis:
+//!   `ERR string exceeds maximum allowed size (proto-max-bulk-len)`).
 //! - SMEMBERS lists a set in insertion order except for Redis's intset case (at most 512 members, all integers),
 //!   which it lists in numeric order as Redis does; Redis's hashtable order is unspecified. HGETALL keeps
 //!   insertion order (Redis's listpack order for small hashes).

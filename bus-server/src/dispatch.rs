@@ -58,10 +58,11 @@ pub(crate) async fn execute(client: &mut Client, args: Vec<Bytes>) -> Option<Rep
 
 /// The checks before a command runs or is queued.
 fn check(client: &Client, args: &[Bytes]) -> Result<&'static CommandSpec, Reply> {
-    let (spec, full_name) = lookup(args)?;
+    // A disabled extension is no command at all, whatever follows its name.
     if args.first().is_some_and(|name| is_clock_command(name)) && !client.shared.extensions() {
         return Err(unknown_command(args));
     }
+    let (spec, full_name) = lookup(args)?;
     if !spec.arity_accepts(args.len()) {
         return Err(arity_error(&full_name));
     }

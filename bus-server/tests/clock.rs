@@ -37,6 +37,11 @@ async fn without_the_flag_bus_clock_is_an_unknown_command() {
         text(&conn.cmd(&["bus.clock", "advance", "5"]).await),
         "-ERR unknown command 'bus.clock', with args beginning with: 'advance' '5' \r\n"
     );
+    for args in [&["BUS.CLOCK"][..], &["BUS.CLOCK", "FOO"]] {
+        let listed: String = args[1..].iter().map(|arg| format!("'{arg}' ")).collect();
+        let expected = format!("-ERR unknown command 'BUS.CLOCK', with args beginning with: {listed}\r\n");
+        assert_eq!(text(&conn.cmd(args).await), expected);
+    }
     assert_eq!(
         text(&conn.cmd(&["COMMAND", "INFO", "bus.clock"]).await),
         "*1\r\n$-1\r\n"
