@@ -397,3 +397,14 @@ async fn wait_for(socket: &Path) -> Fallible<()> {
     }
     Err(format!("no server on {} after 10 s", socket.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_figure_of_a_case_is_its_median_round() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!(median(Vec::new()).is_nan());
+    }
+}
