@@ -35,6 +35,7 @@
 //! cargo build --release -p bus-cli
 //! target/release/bus bench                                   # the memory cases, about 4 s
 //! target/release/bus bench --redis-url redis+unix:///tmp/r.sock --messages 5000 --json
+//! target/release/bus bench --serve          # redis-benchmark on `bus serve` and redis-server, see [`serve`]
 //! ```
 //!
 //! Figures from a debug build are about 10× too low: it says so on stderr, and in the report
