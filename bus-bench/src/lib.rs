@@ -35,6 +35,7 @@
 //! cargo build --release -p bus-cli
 //! target/release/bus bench                                   # the memory cases, about 4 s
 //! target/release/bus bench --redis-url redis+unix:///tmp/r.sock --messages 5000 --json
+//! target/release/bus bench --serve          # redis-benchmark on `bus serve` and redis-server, see [`serve`]
 //! ```
 //!
 //! Figures from a debug build are about 10× too low: it says so on stderr, and in the report
@@ -60,7 +61,7 @@
 //!
 //! ```
 //! let runtime = tokio::runtime::Runtime::new()?;
-//! let args = bus_bench::BenchArgs { messages: 200, redis_url: None, json: false };
+//! let args = bus_bench::BenchArgs { messages: 200, redis_url: None, json: false, serve: false };
 //! let report = runtime.block_on(bus_bench::bench("memory://", &args))?;
 //! assert_eq!(report.rows.len(), 4); // the memory cases
 //! assert!(report.rows.iter().all(|row| row.ratio > 0.0));
@@ -77,6 +78,7 @@ mod redis_benchmark;
 mod redis_side;
 mod report;
 mod runner;
+pub mod serve;
 mod work;
 
 use std::io::Write;
@@ -111,6 +113,12 @@ pub struct BenchArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Instead of the cases: `redis-benchmark` against `bus serve` (this binary, started on a private socket)
+    /// and a private `redis-server` from PATH side by side (XADD of the seed's fields at `-c 1 -P 1`, `-c 50
+    /// -P 1`, `-c 1 -P 16`, XREADGROUP, XACK; `--messages` requests a run), plus memory per entry for one
+    /// million entries. See the `serve` module.
+    #[arg(long)]
+    pub serve: bool,
 }
 
 /// Why a bench could not run (bad options, an unreachable server, an arm that failed).
@@ -138,17 +146,33 @@ pub fn run(runtime: &Runtime, url: &str, args: &BenchArgs) -> ExitCode {
     if cfg!(debug_assertions) {
         let _ = writeln!(std::io::stderr(), "{DEBUG_WARNING}");
     }
-    let report = match runtime.block_on(bench(url, args)) {
+    if args.serve {
+        return print(
+            runtime.block_on(serve::bench(args.messages)),
+            args.json,
+            serve::ServeReport::table,
+        );
+    }
+    print(
+        runtime.block_on(bench(url, args)).map_err(|err| err.0),
+        args.json,
+        Report::table,
+    )
+}
+
+/// Prints a report as its table or as JSON, or the CLI's error line.
+fn print<R: serde::Serialize>(report: Result<R, String>, json: bool, table: fn(&R) -> String) -> ExitCode {
+    let report = match report {
         Ok(report) => report,
         Err(err) => {
-            println!("{}", bus_command::error_parts_json("bench", &err.0));
+            println!("{}", bus_command::error_parts_json("bench", &err));
             return ExitCode::FAILURE;
         }
     };
-    let text = if args.json {
-        format!("{}\n", report.to_json())
+    let text = if json {
+        format!("{}\n", serde_json::to_string(&report).unwrap_or_default())
     } else {
-        report.table()
+        table(&report)
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -227,6 +251,7 @@ mod tests {
             messages: 1,
             redis_url: redis_url.map(str::to_owned),
             json: false,
+            serve: false,
         }
     }
 

@@ -185,7 +185,7 @@ fn target(url: &str) -> Fallible<Vec<String>> {
 
 /// Parses the last line of `redis-benchmark --csv`: `"test","rps","avg","min","p50","p95","p99","max"` (the test
 /// name may hold commas, so the numbers are taken from the right).
-fn parse_csv(stdout: &str) -> Option<(f64, f64, f64)> {
+pub(crate) fn parse_csv(stdout: &str) -> Option<(f64, f64, f64)> {
     let line = stdout.lines().rev().find(|line| !line.trim().is_empty())?;
     let fields: Vec<f64> = line
         .rsplitn(8, ',')

@@ -32,6 +32,7 @@ fn args(messages: u64, redis_url: Option<&str>) -> BenchArgs {
         messages,
         redis_url: redis_url.map(str::to_owned),
         json: false,
+        serve: false,
     }
 }
 

@@ -86,6 +86,7 @@ enum Top {
     /// Serve the memory backend over the Redis protocol (RESP2/RESP3), so any Redis client, in any language,
     /// runs against the emulator: `redis-cli -p 6379`, redis-py, node-redis, redis-rs. Prints one JSON line
     /// once listening; stops on Ctrl-C. Binds 127.0.0.1 unless --bind (which then needs --requirepass).
+    #[command(after_help = serve::AFTER_HELP)]
     Serve(serve::ServeArgs),
 }
 

@@ -11,6 +11,22 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::print_line;
 
+/// The end of `bus serve --help`: what it prints, how it stops, and how a test uses it.
+pub(crate) const AFTER_HELP: &str = "\
+Output: one JSON line once listening, {\"listening\":{\"tcp\":\"127.0.0.1:6379\",\"unixsocket\":null}} (the actual
+port with --port 0 is not known before: use --unixsocket, or read the line). Errors (address in use, a public
+--bind without --requirepass) print {\"error\":{…}} and exit 1. SIGINT or SIGTERM stop it (exit 0) and remove the
+socket.
+
+From a test in any language:
+  bus serve --port 0 --unixsocket /tmp/t.sock --controllable-clock &   # wait for the listening line
+  redis-cli -s /tmp/t.sock XADD chat:DevAgent '*' id 4b0d2f1e payload '{\"content\":\"hi\"}'
+  redis-cli -s /tmp/t.sock BUS.CLOCK ADVANCE 30000                       # idle times, TTLs, BLOCK timeouts move 30 s
+In Rust, bus_server::Server::bind(ServerConfig::new().port(0)) starts one in process (local_addr() gives the port).
+
+Differences from Redis 7.0.15 (no scripting: EVAL/EVALSHA are unknown commands; sorted sets and other types
+missing) are listed in the crate docs of bus-server.";
+
 /// The flags of `bus serve`, named after Redis's settings.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {

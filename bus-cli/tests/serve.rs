@@ -80,6 +80,10 @@ fn serve_help_lists_the_flags() {
         "BUS.CLOCK ADVANCE",
         "--stream-node-max-entries",
         "--stream-node-max-bytes",
+        "{\"listening\":",
+        "SIGTERM",
+        "Server::bind",
+        "EVALSHA",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
