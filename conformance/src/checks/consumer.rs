@@ -48,6 +48,31 @@ pub async fn consumer_recovers_entries_of_a_dropped_read(backend: Arc<dyn Backen
     Ok(())
 }
 
+/// A `Consumer` reads under the name it was made with (XREADGROUP's consumer argument), in its group, and says
+/// so: what it moved is pending for that consumer, and its accessors report topic, group and name.
+pub async fn a_consumer_reads_under_its_own_name(backend: Arc<dyn Backend>) -> CheckResult {
+    let topic = topic("named-consumer")?;
+    let bus = Bus::from_arc(backend.clone());
+    bus.ensure_group(&topic, "g", GroupStart::Id(EntryId::MIN)).await?;
+    backend
+        .append(&topic, fields(1), &AppendOptions::new().id(id(1, 0)))
+        .await?;
+    let mut consumer = bus.consumer(topic.clone(), "g", "c1");
+    ensure_eq!(consumer.topic(), &topic, "the consumer's topic");
+    ensure_eq!(consumer.group(), "g", "the consumer's group");
+    ensure_eq!(consumer.name(), "c1", "the consumer's name");
+    let read = consumer.read(10, None).await?;
+    ensure_eq!(read.len(), 1, "the consumer reads the one entry");
+    let consumers = backend.consumers_info(&topic, "g").await?;
+    let owners: Vec<(String, u64)> = consumers.into_iter().map(|c| (c.name, c.pending)).collect();
+    ensure_eq!(
+        owners,
+        vec![("c1".to_owned(), 1)],
+        "the entry is pending for the consumer named c1"
+    );
+    Ok(())
+}
+
 /// Publishes `n` messages with payloads `{"i":0}`, `{"i":1}`, … at ids `1-1`, `2-1`, …; their UUIDs.
 async fn publish_n(bus: &Bus, topic: &Topic, n: u64) -> Result<Vec<Uuid>, Failure> {
     let mut uuids = Vec::new();

@@ -280,6 +280,7 @@ macro_rules! __with_catalogue {
             }
             consumer {
                 consumer_recovers_entries_of_a_dropped_read [blocking_reads],
+                a_consumer_reads_under_its_own_name [],
                 bus_publishes_a_message_once [],
                 a_deleted_message_is_published_again [],
                 tail_returns_the_last_n_oldest_first [],
