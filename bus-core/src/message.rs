@@ -259,6 +259,23 @@ mod tests {
         Fields::from_pairs(pairs.iter().copied())
     }
 
+    /// A foreign producer's bad id is quoted in the error up to 64 bytes; only a longer one is cut, and says so.
+    #[test]
+    fn an_invalid_uuid_is_quoted_whole_up_to_64_bytes() {
+        let invalid = |len: usize| {
+            let fields = Fields::from_pairs([
+                ("id".to_owned(), "x".repeat(len)),
+                ("payload".to_owned(), "{}".to_owned()),
+            ]);
+            match Message::from_fields(&fields) {
+                Err(Malformed::InvalidUuid { value }) => value,
+                other => panic!("expected an invalid UUID, got {other:?}"),
+            }
+        };
+        assert_eq!(invalid(64), "x".repeat(64));
+        assert_eq!(invalid(65), format!("{}…", "x".repeat(64)));
+    }
+
     #[test]
     fn decodes_what_the_seed_producer_writes() {
         let message = Message::from_fields(&fields(&[("id", UUID), ("payload", r#"{"content":"hello"}"#)])).unwrap();
