@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bus::{BackendKind, Topic};
+use bus::Topic;
 use bus_runtime::{
     Agent, AgentHandle, Control, ConversationTopics, Delivery, Publisher, RecentUuids, RetentionPolicy, StartFrom,
     Subscription, SubscriptionItem, WorkerConfig, dead_letter_topic,
@@ -138,9 +138,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let conversation_id = format!("conv-{run}");
     let conversation = ConversationTopics::new(&conversation_id)?;
     println!(
-        "backend: {} ({}); agents: {planner}, {coder}; conversation: {}",
-        BackendKind::of_url(&url)?,
-        bus::redact_url(&url),
+        "backend: {}; agents: {planner}, {coder}; conversation: {}",
+        examples::backend_label(&url)?,
         conversation.chat
     );
     let publisher = Publisher::new(bus.clone(), RetentionPolicy::default());

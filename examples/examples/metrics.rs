@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bus::{AppendOptions, BackendKind, Message, Topic};
+use bus::{AppendOptions, Message, Topic};
 use bus_runtime::handler::BoxError;
 use bus_runtime::{
     Backoff, DedupLayer, Json, JsonLayer, RecentUuids, StartFrom, Subscription, Worker, WorkerConfig, dead_letter_topic,
@@ -42,11 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let topic = Topic::chat_agent(format!("metrics-{}", examples::run_id()))?;
     let port: u16 = examples::env_or("PORT", 0)?;
     let linger: u64 = examples::env_or("METRICS_LINGER_SECS", 30)?;
-    println!(
-        "backend: {} ({}); topic: {topic}",
-        BackendKind::of_url(&url)?,
-        bus::redact_url(&url)
-    );
+    println!("backend: {}; topic: {topic}", examples::backend_label(&url)?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     println!("metrics on http://{addr}{METRICS_PATH}");

@@ -7,7 +7,7 @@
 //! Each run uses a topic of its own and drops it at the end, or when interrupted (Ctrl-C, SIGTERM), so reruns on
 //! the same Redis server behave the same and leave nothing behind.
 
-use bus::{BackendKind, EntryId, GroupStart, Received, Topic, Uuid};
+use bus::{EntryId, GroupStart, Received, Topic, Uuid};
 use serde::{Deserialize, Serialize};
 
 /// The payload our agents exchange.
@@ -24,11 +24,7 @@ async fn main() -> Result<(), bus::Error> {
     let run = Uuid::new_v4().simple().to_string();
     let topic = Topic::chat_conversation(format!("quickstart-{}", &run[..8]))?;
     // Never print a URL as it is: it may hold a password.
-    println!(
-        "backend: {} ({}); topic: {topic}",
-        BackendKind::of_url(&url)?,
-        bus::redact_url(&url)
-    );
+    println!("backend: {}; topic: {topic}", examples::backend_label(&url)?);
 
     let outcome = examples::or_interrupted(demo(&bus, &topic)).await;
 

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use bus::{BackendKind, Topic};
+use bus::Topic;
 use examples::sse::{SseClient, router, stream_path};
 use serde::{Deserialize, Serialize};
 
@@ -36,11 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let topic = Topic::stream(&conversation)?;
     let port: u16 = examples::env_or("PORT", 0)?;
     let linger: u64 = examples::env_or("SSE_LINGER_SECS", 30)?;
-    println!(
-        "backend: {} ({}); topic: {topic}",
-        BackendKind::of_url(&url)?,
-        bus::redact_url(&url)
-    );
+    println!("backend: {}; topic: {topic}", examples::backend_label(&url)?);
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bus::{BackendKind, Message, Topic, Uuid};
+use bus::{Message, Topic, Uuid};
 use bus_runtime::{Backoff, Delivery, RecentUuids, Worker, WorkerConfig, WorkerHandle, dead_letter_topic};
 use serde::{Deserialize, Serialize};
 use tokio::time::{Instant, sleep};
@@ -98,9 +98,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let topic = Topic::new(format!("jobs:pool-{}", examples::run_id()))?;
     let dead = dead_letter_topic(&topic, GROUP)?;
     println!(
-        "backend: {} ({}); topic: {topic}; group: {GROUP}",
-        BackendKind::of_url(&url)?,
-        bus::redact_url(&url)
+        "backend: {}; topic: {topic}; group: {GROUP}",
+        examples::backend_label(&url)?
     );
 
     // Workers live here, outside the run, so that after Ctrl-C they are stopped before their topics are dropped

@@ -34,6 +34,12 @@ pub fn bus_url() -> String {
     std::env::var("BUS_URL").unwrap_or_else(|_| "memory://".to_owned())
 }
 
+/// The backend a URL names, as the examples print it first: its kind and the URL without its password, e.g.
+/// `memory (memory://)`.
+pub fn backend_label(url: &str) -> bus::Result<String> {
+    Ok(format!("{} ({})", bus::BackendKind::of_url(url)?, bus::redact_url(url)))
+}
+
 /// Runs an example's `body` until it ends, or until the process is asked to stop (Ctrl-C, or SIGTERM as `kill`
 /// and service managers send it), whichever comes first: `None` when interrupted, `body` then being dropped
 /// mid-way.
